@@ -3,11 +3,11 @@ using System.Text.Json.Serialization;
 namespace TuneOperator.Api;
 
 /// <summary>Desired state of a FineTuneJob: which model is trained on which data, how, and where the result goes.</summary>
-[CelRule("!has(self.objective) || self.objective.type != 'classification' || (has(self.dataset.format) && self.dataset.format == 'classification')",
+[CelRule("!has(self.objective) || !has(self.objective.type) || self.objective.type != 'classification' || (has(self.dataset.format) && self.dataset.format == 'classification')",
     "objective classification needs dataset.train with format classification", FieldPath = ".dataset.format")]
-[CelRule("!has(self.dataset.format) || self.dataset.format != 'classification' || (has(self.objective) && self.objective.type == 'classification')",
+[CelRule("!has(self.dataset.format) || self.dataset.format != 'classification' || (has(self.objective) && has(self.objective.type) && self.objective.type == 'classification')",
     "dataset format classification needs objective.type classification with its labels", FieldPath = ".objective.type")]
-[CelRule("self.output.format != 'adapter' || (has(self.method) && self.method.type == 'lora')",
+[CelRule("!has(self.output.format) || self.output.format != 'adapter' || (has(self.method) && has(self.method.type) && self.method.type == 'lora')",
     "output format adapter needs method.type lora", FieldPath = ".output.format")]
 [CelRule("!has(self.evaluation) || !has(self.evaluation.earlyStopping) || has(self.dataset.validation) || has(self.dataset.validationSplit)",
     "earlyStopping needs validation data: set dataset.validation or dataset.validationSplit",

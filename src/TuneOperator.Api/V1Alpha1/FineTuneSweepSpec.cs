@@ -4,9 +4,9 @@ using System.Text.Json.Serialization;
 namespace TuneOperator.Api;
 
 /// <summary>Desired state of a FineTuneSweep.</summary>
-[CelRule("self.algorithm == 'random' || self.parameters.all(p, has(p.values))",
+[CelRule("(has(self.algorithm) && self.algorithm == 'random') || self.parameters.all(p, has(p.values))",
     "grid search needs values for every parameter; range is for algorithm random", FieldPath = ".parameters")]
-[CelRule("self.algorithm == 'grid' || has(self.maxTrials)", "algorithm random needs maxTrials",
+[CelRule("!has(self.algorithm) || self.algorithm == 'grid' || has(self.maxTrials)", "algorithm random needs maxTrials",
     FieldPath = ".maxTrials", Reason = "FieldValueRequired")]
 public sealed record FineTuneSweepSpec
 {

@@ -4,9 +4,9 @@ namespace TuneOperator.Api;
 
 /// <summary>Which parameters are trained: all (<c>full</c>), low-rank adapters (<c>lora</c>), or all but the first
 /// layers (<c>freeze</c>).</summary>
-[CelRule("(self.type == 'lora') == has(self.lora)", "lora must be set exactly when type is lora",
+[CelRule("(has(self.type) && self.type == 'lora') == has(self.lora)", "lora must be set exactly when type is lora",
     FieldPath = ".lora")]
-[CelRule("(self.type == 'freeze') == has(self.freeze)", "freeze must be set exactly when type is freeze",
+[CelRule("(has(self.type) && self.type == 'freeze') == has(self.freeze)", "freeze must be set exactly when type is freeze",
     FieldPath = ".freeze")]
 public sealed record MethodSpec
 {

@@ -3,9 +3,9 @@ using System.Text.Json.Serialization;
 namespace TuneOperator.Api;
 
 /// <summary>What the loss measures.</summary>
-[CelRule("(self.type == 'classification') == has(self.classification)",
+[CelRule("(has(self.type) && self.type == 'classification') == has(self.classification)",
     "classification must be set exactly when type is classification", FieldPath = ".classification")]
-[CelRule("(self.type == 'distillation') == has(self.distillation)",
+[CelRule("(has(self.type) && self.type == 'distillation') == has(self.distillation)",
     "distillation must be set exactly when type is distillation", FieldPath = ".distillation")]
 public sealed record ObjectiveSpec
 {

@@ -152,7 +152,7 @@ internal static class CelJson
                     "byte" => TryBase64(s) is { } bytes ? new CelBytes(bytes) : s,
                     "duration" => CelTime.TryParseDuration(s, out var duration) ? duration : s,
                     "date-time" or "datetime" => CelTime.TryParseTimestamp(s, out var ts) ? ts : s,
-                    "date" => DateOnly.TryParseExact(s, "yyyy-MM-dd", out var date)
+                    "date" => DateOnly.TryParseExact(s, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date)
                         ? new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
                         : s,
                     _ => s,

@@ -185,7 +185,7 @@ internal static class CelJson
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             JsonValueKind.String => v.GetValue<string>(),
-            JsonValueKind.Number => v.TryGetValue<long>(out var l) ? l : v.GetValue<double>(),
+            JsonValueKind.Number => v.TryGetValue<long>(out var l) ? (object)l : v.GetValue<double>(),
             _ => null,
         },
         _ => null,

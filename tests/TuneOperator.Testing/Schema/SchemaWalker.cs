@@ -144,7 +144,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
             case JsonObject obj when schema.Properties() is { } properties:
                 foreach (var (key, value) in obj)
                 {
-                    if (isRoot && key is "apiVersion" or "kind" or "metadata" && properties[key] is null)
+                    if (isRoot && key is "apiVersion" or "kind" or "metadata")
                     {
                         continue;
                     }

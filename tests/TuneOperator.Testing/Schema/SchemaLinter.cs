@@ -128,7 +128,7 @@ internal sealed class SchemaLinter(CelRuleSet rules)
 
         foreach (var (name, node) in properties ?? [])
         {
-            if (node is not JsonObject nameSchema)
+            if (name is not ("name" or "generateName") || node is not JsonObject nameSchema)
             {
                 continue;
             }

@@ -214,7 +214,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
     };
 
     private static bool IsInteger(JsonValue v) =>
-        v.TryGetValue<long>(out _) || (v.TryGetValue<double>(out var d) && d == Math.Floor(d) && double.IsFinite(d));
+        v.TryGetLong(out _);
 
     /// <summary>Checks the keywords of this node; returns false when the value's type is wrong (nothing below is checked).</summary>
     private bool ValidateLocal(JsonNode? node, JsonObject schema, string path, bool ratchet)
@@ -310,7 +310,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
         }
         else if (value.GetValueKind() == JsonValueKind.Number)
         {
-            var d = value.GetValue<double>();
+            var d = value.GetDouble();
             var shown = value.ToJsonString();
             if (schema.Double("maximum") is { } max)
             {

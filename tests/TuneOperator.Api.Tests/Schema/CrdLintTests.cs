@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using TuneOperator.Testing.Schema;
 using Xunit;
 
@@ -243,5 +244,64 @@ public sealed class CrdLintTests
             $"{Spec}.x-kubernetes-validations[3].message: Invalid value: \"two\\nlines\": message must be non-empty and must not contain line breaks",
             $"{Spec}.x-kubernetes-validations[4].rule: Required value: rule is not specified",
         ], findings);
+    }
+
+    [Fact]
+    public void Operators_on_statically_known_types_need_an_overload()
+    {
+        var findings = TestCrd.Validator("""
+            {"type":"object",
+             "x-kubernetes-validations":[
+               {"rule":"self.rate > 0"},
+               {"rule":"self.rate > 0.0 && self.steps > 0 && double(self.steps) * self.rate < 10.0"},
+               {"rule":"self.steps + 1.5 > 2.0"},
+               {"rule":"self.name == 1"},
+               {"rule":"size(self.name) > 2u"},
+               {"rule":"self.at + duration('1h') > self.at && self.timeout < duration('1h')"}],
+             "properties":{"rate":{"type":"number"},"steps":{"type":"integer"},"name":{"type":"string","maxLength":10},
+               "at":{"type":"string","format":"date-time"},"timeout":{"type":"string","format":"duration"}}}
+            """).Lint();
+        Assert.Equal(
+        [
+            "[0]: found no matching overload for '_>_' applied to '(double, int)'",
+            "[2]: found no matching overload for '_+_' applied to '(int, double)'",
+            "[3]: found no matching overload for '_==_' applied to '(string, int)'",
+            "[4]: found no matching overload for '_>_' applied to '(int, uint)'",
+        ], findings.Select(f => f.Field[(f.Field.LastIndexOf('[') )..f.Field.LastIndexOf('.')] + ": " + f.Detail.Replace("compilation failed: ", "", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Schemas_built_in_code_with_dotnet_numbers_behave_like_parsed_ones()
+    {
+        var schema = new JsonObject
+        {
+            ["type"] = "object",
+            ["properties"] = new JsonObject
+            {
+                ["name"] = new JsonObject { ["type"] = "string", ["maxLength"] = 5 },
+                ["n"] = new JsonObject { ["type"] = "integer", ["minimum"] = 1, ["maximum"] = 3.5m, ["default"] = 2 },
+                ["tags"] = new JsonObject
+                {
+                    ["type"] = "array", ["maxItems"] = 2, ["items"] = new JsonObject { ["type"] = "string", ["maxLength"] = 3 },
+                    ["x-kubernetes-validations"] = new JsonArray(new JsonObject { ["rule"] = "self.all(t, t != 'x')" }),
+                },
+            },
+        };
+        var validator = TestCrd.Validator(schema.ToJsonString());
+        Assert.Empty(validator.Lint());
+        var crd = TestCrd.WithSpec("""{"type":"object"}""");
+        crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"] = schema;
+        var inCode = CrdValidator.FromCrd(crd);
+        Assert.Empty(inCode.Lint());
+        var obj = TestCrd.Widget("{}");
+        obj["spec"] = new JsonObject { ["name"] = "abcdef", ["n"] = 4, ["tags"] = new JsonArray("a", "b", "c") };
+        Assert.Equal(
+        [
+            "spec.name: Too long: may not be more than 5 bytes",
+            "spec.n: Invalid value: 4: spec.n in body should be less than or equal to 3.5",
+            "spec.tags: Too many: 3: must have at most 2 items",
+        ], inCode.Validate(obj).Errors.Select(e => e.ToString()));
+        var defaulted = inCode.Validate(TestCrd.Widget("{}"));
+        Assert.Equal(2, defaulted.Object["spec"]!["n"]!.GetValue<int>());
     }
 }

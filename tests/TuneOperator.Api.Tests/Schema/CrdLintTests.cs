@@ -145,11 +145,11 @@ public sealed class CrdLintTests
             """);
         Assert.Equal(
         [
-            $"{Spec}.x-kubernetes-validations[0].rule: Invalid value: \"self.replicas \\u003E\": compilation failed: syntax error at offset 15: unexpected end of expression",
-            $"{Spec}.x-kubernetes-validations[1].rule: Invalid value: \"self.replicaz \\u003E 0\": compilation failed: undefined field 'replicaz'",
-            $"{Spec}.x-kubernetes-validations[2].rule: Invalid value: \"self.replicas.foo \\u003E 0\": compilation failed: type 'integer' does not support field selection",
+            $"{Spec}.x-kubernetes-validations[0].rule: Invalid value: \"self.replicas >\": compilation failed: syntax error at offset 15: unexpected end of expression",
+            $"{Spec}.x-kubernetes-validations[1].rule: Invalid value: \"self.replicaz > 0\": compilation failed: undefined field 'replicaz'",
+            $"{Spec}.x-kubernetes-validations[2].rule: Invalid value: \"self.replicas.foo > 0\": compilation failed: type 'integer' does not support field selection",
             $"{Spec}.x-kubernetes-validations[3].rule: Invalid value: \"nope(self.replicas)\": compilation failed: undeclared reference to 'nope'",
-            $"{Spec}.x-kubernetes-validations[4].rule: Invalid value: \"other.replicas \\u003E 0\": compilation failed: undeclared reference to 'other'",
+            $"{Spec}.x-kubernetes-validations[4].rule: Invalid value: \"other.replicas > 0\": compilation failed: undeclared reference to 'other'",
         ], findings);
     }
 

@@ -257,7 +257,10 @@ public sealed class CrdLintTests
                {"rule":"self.steps + 1.5 > 2.0"},
                {"rule":"self.name == 1"},
                {"rule":"size(self.name) > 2u"},
-               {"rule":"self.at + duration('1h') > self.at && self.timeout < duration('1h')"}],
+               {"rule":"self.at + duration('1h') > self.at && self.timeout < duration('1h')"},
+               {"rule":"'rate' in self"},
+               {"rule":"self['rate'] > 0.0"},
+               {"rule":"self.name[0] == 'a'"}],
              "properties":{"rate":{"type":"number"},"steps":{"type":"integer"},"name":{"type":"string","maxLength":10},
                "at":{"type":"string","format":"date-time"},"timeout":{"type":"string","format":"duration"}}}
             """).Lint();
@@ -267,6 +270,9 @@ public sealed class CrdLintTests
             "[2]: found no matching overload for '_+_' applied to '(int, double)'",
             "[3]: found no matching overload for '_==_' applied to '(string, int)'",
             "[4]: found no matching overload for '_>_' applied to '(int, uint)'",
+            "[6]: found no matching overload for '@in' applied to '(string, object)' (an object with properties is not a map; use has())",
+            "[7]: found no matching overload for '_[_]' applied to '(object, ...)' (an object with properties is not a map; select its fields with '.')",
+            "[8]: found no matching overload for '_[_]' applied to '(string, ...)'",
         ], findings.Select(f => f.Field[(f.Field.LastIndexOf('[') )..f.Field.LastIndexOf('.')] + ": " + f.Detail.Replace("compilation failed: ", "", StringComparison.Ordinal)));
     }
 

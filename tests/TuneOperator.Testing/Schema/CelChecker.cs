@@ -36,7 +36,7 @@ internal sealed class CelChecker
                 "number" => "double",
                 "boolean" => "bool",
                 "array" => "list",
-                "object" => "map",
+                "object" => s.IsStruct() ? "object" : "map",
                 "string" => s.Format() switch
                 {
                     "byte" => "bytes",
@@ -122,6 +122,13 @@ internal sealed class CelChecker
             case CelIndex index:
                 var container = Visit(index.Operand, scope, consumed: false);
                 Visit(index.Index, scope, consumed: true);
+                if (container.CelTypeName is "object" or "int" or "uint" or "double" or "bool" or "string")
+                {
+                    problems.Add($"found no matching overload for '_[_]' applied to '({container.CelTypeName}, ...)'" +
+                        (container.CelTypeName == "object" ? " (an object with properties is not a map; select its fields with '.')" : ""));
+                    return Dyn;
+                }
+
                 return container.Schema switch
                 {
                     null => Dyn,
@@ -240,6 +247,12 @@ internal sealed class CelChecker
         }
 
         var isRelation = op is "<" or "<=" or ">" or ">=" or "==" or "!=" or "in";
+        if (op == "in" && right == "object")
+        {
+            problems.Add($"found no matching overload for '@in' applied to '({left ?? "dyn"}, object)' (an object with properties is not a map; use has())");
+            return Of("bool");
+        }
+
         if (left is null || right is null || op == "in")
         {
             return isRelation ? Of("bool") : Dyn;

@@ -1173,11 +1173,6 @@ internal sealed class KubeStore
             }
         }
 
-        if (eventType == WatchEvent.Deleted)
-        {
-            _dependents.Remove(uid);
-        }
-
         return stored;
     }
 

@@ -4,6 +4,7 @@ using Xunit;
 
 namespace TuneOperator.Controller.Tests.ApiFake;
 
+[Collection(nameof(SerialCollection))]
 public sealed class CapacityTests : FakeTestBase
 {
     [Fact]
@@ -28,6 +29,7 @@ public sealed class CapacityTests : FakeTestBase
 
         var after = GC.GetTotalMemory(forceFullCollection: true);
         var perObject = (after - before) / count;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{perObject} bytes per stored object");
 
         var seen = 0;
         string? token = null;

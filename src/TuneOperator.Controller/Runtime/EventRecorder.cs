@@ -88,12 +88,12 @@ public sealed class EventRecorder(IKubernetes client, string component, string i
         }
     }
 
-    private V1Event NewEvent(
+    private Corev1Event NewEvent(
         IKubernetesObject<V1ObjectMeta> subject, string namespaceName, string type, string reason, string message, DateTime now)
     {
         var name = subject.Metadata.Name + "." + now.Ticks.ToString("x", CultureInfo.InvariantCulture)
             + Random.Shared.Next(0x1000, 0xffff).ToString("x", CultureInfo.InvariantCulture);
-        return new V1Event
+        return new Corev1Event
         {
             ApiVersion = "v1",
             Kind = "Event",

@@ -41,6 +41,10 @@ public sealed class KubernetesListWatchClient<T>(IKubernetes client, ResourceTyp
             : client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<KubernetesList<T>>(
                 type.Group, type.Version, namespaceName, type.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion,
                 timeoutSeconds: timeoutSeconds, watch: true, cancellationToken: cancellationToken);
+        // The suggested replacement (WatchList...CustomObjectAsync) yields untyped objects that would be parsed twice;
+        // this overload deserializes each event straight into T.
+#pragma warning disable CS0618
         return response.WatchAsync<T, KubernetesList<T>>(onError, cancellationToken);
+#pragma warning restore CS0618
     }
 }

@@ -120,6 +120,7 @@ public static class JobStatusCalculator
         }
 
         var next = Math.Max(latest.Pod is null ? 0 : latest.Attempt, restarts) + 1;
+        builder.Status.StartTime ??= now;
         builder.Pending(
             restarts > 0 ? ConditionReasons.Restarting : ConditionReasons.Pending,
             restarts > 0 ? $"Starting attempt {next} after {restarts} restart(s)." : "Creating the trainer pod.");
@@ -226,6 +227,9 @@ public static class JobStatusCalculator
         public void Suspended()
         {
             Status.Phase = JobPhase.Suspended;
+
+            // As with Kubernetes Jobs, the active deadline restarts when the job resumes.
+            Status.StartTime = null;
             const string message = "runPolicy.suspend is true: the trainer pod is stopped; set it to false to resume.";
             Set(ConditionTypes.Suspended, ConditionStatus.True, ConditionReasons.SuspendedByUser, message);
             Set(ConditionTypes.Running, ConditionStatus.False, ConditionReasons.SuspendedByUser, message);

@@ -226,7 +226,7 @@ public sealed class LeaderElector
         if (holder != config.Identity)
         {
             spec.AcquireTime = now.UtcDateTime;
-            spec.LeaseTransitions = (spec.LeaseTransitions ?? 0) + (string.IsNullOrEmpty(holder) ? 0 : 1);
+            spec.LeaseTransitions = (spec.LeaseTransitions ?? 0) + 1;
             spec.HolderIdentity = config.Identity;
         }
 

@@ -15,12 +15,17 @@ internal sealed class BpeModel
     private const int MaxCacheEntries = 100_000;
 
     private readonly Dictionary<string, int> tokensToIds;
-    private readonly Dictionary<string, int> symbolIds = new(StringComparer.Ordinal);
-    private readonly List<string> symbols = [];
+    private readonly Dictionary<string, int> vocabulary;
+    private readonly Dictionary<string, int> extraSymbols = new(StringComparer.Ordinal);
+    private readonly List<string?> symbols = [];
     private readonly Dictionary<long, (int Rank, int Result)> merges = [];
     private readonly ConcurrentDictionary<string, string[]> cache = new(StringComparer.Ordinal);
 
-    private BpeModel(Dictionary<string, int> tokensToIds) => this.tokensToIds = tokensToIds;
+    private BpeModel(Dictionary<string, int> tokensToIds, Dictionary<string, int> vocabulary)
+    {
+        this.tokensToIds = tokensToIds;
+        this.vocabulary = vocabulary;
+    }
 
     public string? UnknownToken { get; private init; }
 
@@ -35,7 +40,7 @@ internal sealed class BpeModel
     public string? EndOfWordSuffix { get; private init; }
 
     /// <summary>The vocabulary of the model (without added tokens).</summary>
-    public required IReadOnlyDictionary<string, int> Vocabulary { get; init; }
+    public IReadOnlyDictionary<string, int> Vocabulary => vocabulary;
 
     /// <summary>
     /// Reads the model. <paramref name="tokensToIds"/> receives the vocabulary; the tokenizer adds its added tokens to
@@ -61,6 +66,7 @@ internal sealed class BpeModel
             throw vocabulary.Error("the BPE vocabulary must be an object of token to id.");
         }
 
+        var entries = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in vocabulary.Element.EnumerateObject())
         {
             if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0)
@@ -68,12 +74,12 @@ internal sealed class BpeModel
                 throw vocabulary.Error($"the id of \"{entry.Name}\" must be a non-negative integer.");
             }
 
+            entries[entry.Name] = id;
             tokensToIds[entry.Name] = id;
         }
 
-        var model = new BpeModel(tokensToIds)
+        var model = new BpeModel(tokensToIds, entries)
         {
-            Vocabulary = new Dictionary<string, int>(tokensToIds, StringComparer.Ordinal),
             UnknownToken = config.GetString("unk_token"),
             FuseUnknown = config.GetBool("fuse_unk", false),
             ByteFallback = config.GetBool("byte_fallback", false),
@@ -207,7 +213,7 @@ internal sealed class BpeModel
         var alive = new bool[count];
         for (var i = 0; i < count; i++)
         {
-            ids[i] = symbolIds.TryGetValue(texts[i], out var symbol) ? symbol : -1;
+            ids[i] = vocabulary.TryGetValue(texts[i], out var symbol) || extraSymbols.TryGetValue(texts[i], out symbol) ? symbol : -1;
             next[i] = i + 1 < count ? i + 1 : -1;
             previous[i] = i - 1;
             alive[i] = true;
@@ -245,7 +251,7 @@ internal sealed class BpeModel
 
             var merged = merges[Key(ids[left], ids[right])].Result;
             ids[left] = merged;
-            texts[left] = symbols[merged];
+            texts[left] = symbols[merged]!;
             alive[right] = false;
             next[left] = next[right];
             if (next[right] >= 0)
@@ -277,61 +283,79 @@ internal sealed class BpeModel
             throw config.Error("the BPE merges must be an array.");
         }
 
-        foreach (var token in tokensToIds.Keys)
+        // Symbols are vocabulary ids, plus ids after the vocabulary for merge parts that are not in the vocabulary.
+        var size = vocabulary.Count == 0 ? 0 : vocabulary.Values.Max() + 1;
+        symbols.AddRange(new string?[size]);
+        foreach (var (token, id) in vocabulary)
         {
-            Symbol(token);
+            symbols[id] = token;
         }
 
+        var vocabularyLookup = vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
+        var extraLookup = extraSymbols.GetAlternateLookup<ReadOnlySpan<char>>();
+        int Symbol(ReadOnlySpan<char> text)
+        {
+            if (vocabularyLookup.TryGetValue(text, out var id) || extraLookup.TryGetValue(text, out id))
+            {
+                return id;
+            }
+
+            var value = text.ToString();
+            id = symbols.Count;
+            symbols.Add(value);
+            extraSymbols[value] = id;
+            return id;
+        }
+
+        var prefixLength = ContinuingSubwordPrefix?.Length ?? 0;
+        var buffer = new char[256];
         var rank = 0;
         foreach (var item in config.Element.EnumerateArray())
         {
-            string left, right;
+            string pair;
+            int split;
+            int rightLength;
             if (item.ValueKind == JsonValueKind.String)
             {
-                var text = item.GetString()!;
-                var space = text.IndexOf(' ', StringComparison.Ordinal);
-                if (space < 0)
+                // The old format "left right"; like the reference, a third space-separated part is ignored.
+                pair = item.GetString()!;
+                split = pair.IndexOf(' ', StringComparison.Ordinal);
+                if (split < 0)
                 {
-                    throw config.Error($"merge {rank} (\"{text}\") must be two tokens separated by a space.");
+                    throw config.Error($"merge {rank} (\"{pair}\") must be two tokens separated by a space.");
                 }
 
-                left = text[..space];
-                right = text[(space + 1)..];
-                var secondSpace = right.IndexOf(' ', StringComparison.Ordinal);
-                if (secondSpace >= 0)
-                {
-                    right = right[..secondSpace];
-                }
+                var secondSpace = pair.IndexOf(' ', split + 1);
+                rightLength = (secondSpace < 0 ? pair.Length : secondSpace) - split - 1;
             }
             else if (item.ValueKind == JsonValueKind.Array && item.GetArrayLength() == 2
                 && item[0].ValueKind == JsonValueKind.String && item[1].ValueKind == JsonValueKind.String)
             {
-                left = item[0].GetString()!;
-                right = item[1].GetString()!;
+                var first = item[0].GetString()!;
+                var second = item[1].GetString()!;
+                pair = first + " " + second;
+                split = first.Length;
+                rightLength = second.Length;
             }
             else
             {
                 throw config.Error($"merge {rank} must be a \"left right\" string or a [left, right] pair.");
             }
 
-            var mergedText = ContinuingSubwordPrefix is not null && right.StartsWith(ContinuingSubwordPrefix, StringComparison.Ordinal)
-                ? left + right[ContinuingSubwordPrefix.Length..]
-                : left + right;
-            merges.TryAdd(Key(Symbol(left), Symbol(right)), (rank, Symbol(mergedText)));
+            var left = pair.AsSpan(0, split);
+            var right = pair.AsSpan(split + 1, rightLength);
+            var rightPart = prefixLength > 0 && right.StartsWith(ContinuingSubwordPrefix, StringComparison.Ordinal) ? right[prefixLength..] : right;
+            var mergedLength = left.Length + rightPart.Length;
+            if (mergedLength > buffer.Length)
+            {
+                buffer = new char[mergedLength * 2];
+            }
+
+            left.CopyTo(buffer);
+            rightPart.CopyTo(buffer.AsSpan(left.Length));
+            merges.TryAdd(Key(Symbol(left), Symbol(right)), (rank, Symbol(buffer.AsSpan(0, mergedLength))));
             rank++;
         }
-    }
-
-    private int Symbol(string text)
-    {
-        if (!symbolIds.TryGetValue(text, out var id))
-        {
-            id = symbols.Count;
-            symbols.Add(text);
-            symbolIds[text] = id;
-        }
-
-        return id;
     }
 
     private static long Key(int left, int right) => ((long)left << 32) | (uint)right;

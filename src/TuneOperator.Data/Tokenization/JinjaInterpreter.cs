@@ -273,7 +273,7 @@ internal sealed class JinjaInterpreter(string source, Dictionary<string, object?
                 return unary.Operator switch
                 {
                     "not" => !JinjaValues.IsTrue(operand),
-                    "-" => operand is long l ? -l : -Number(operand, "-"),
+                    "-" => operand is long l ? (object)(-l) : -Number(operand, "-"),
                     _ => operand is long or double ? operand : Number(operand, "+"),
                 };
             case BinaryExpression binary:

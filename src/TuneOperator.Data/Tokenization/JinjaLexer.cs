@@ -60,7 +60,7 @@ internal sealed class JinjaLexer(string template, string source)
             }
             else if (kind is '%' or '#' && !keepBefore)
             {
-                text = LeftStripBlock(text);
+                text = LeftStripBlock(text, textPosition == 0);
             }
 
             if (text.Length > 0)
@@ -132,10 +132,15 @@ internal sealed class JinjaLexer(string template, string source)
         return text;
     }
 
-    private static string LeftStripBlock(string text)
+    private static string LeftStripBlock(string text, bool atTemplateStart)
     {
         // lstrip_blocks: spaces and tabs between the start of a line and a block tag are removed.
         var lineStart = text.LastIndexOf('\n') + 1;
+        if (lineStart == 0 && !atTemplateStart)
+        {
+            return text;
+        }
+
         for (var i = lineStart; i < text.Length; i++)
         {
             if (text[i] is not (' ' or '\t'))

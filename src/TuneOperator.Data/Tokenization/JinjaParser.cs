@@ -393,10 +393,12 @@ internal sealed class JinjaParser(List<JinjaToken> tokens, string source)
     private JinjaExpression ParsePrimaryWithPostfix()
     {
         var value = ParsePrimary();
+
+        // Postfix expressions report the position where the whole expression starts.
+        var at = value.At;
         while (true)
         {
-            var at = Current;
-            if (at.IsOperator("."))
+            if (Current.IsOperator("."))
             {
                 index++;
                 var name = Current;
@@ -410,12 +412,12 @@ internal sealed class JinjaParser(List<JinjaToken> tokens, string source)
                     ? new IndexExpression(at, value, new LiteralExpression(name, long.Parse(name.Value, CultureInfo.InvariantCulture)))
                     : new AttributeExpression(at, value, name.Value);
             }
-            else if (at.IsOperator("["))
+            else if (Current.IsOperator("["))
             {
                 index++;
                 value = ParseSubscript(at, value);
             }
-            else if (at.IsOperator("("))
+            else if (Current.IsOperator("("))
             {
                 value = new CallExpression(at, value, ParseArguments());
             }

@@ -9,6 +9,12 @@ public sealed record DataOptions
     /// <summary>The training files; more than one is a multi-task mix weighted by <see cref="DatasetSource.Weight"/>.</summary>
     public required IReadOnlyList<DatasetSource> Sources { get; init; }
 
+    /// <summary>
+    /// A validation file (or folder) shared by all sources, in <see cref="Format"/>; it is reported under the name
+    /// <c>validation</c>. Rows repeating a training row of any source are dropped from it.
+    /// </summary>
+    public string? Validation { get; init; }
+
     /// <summary>The format of sources that do not name their own.</summary>
     public DatasetFormat Format { get; init; } = DatasetFormat.Instruction;
 
@@ -103,6 +109,16 @@ public sealed record DataOptions
         }
 
         var formats = Sources.Select(FormatOf).Distinct().ToList();
+        if (Validation is not null && formats.Count == 1 && formats[0] != Format)
+        {
+            yield return $"dataset.validation is read as {Format} but the training data is {formats[0]}: give the validation data the training format";
+        }
+
+        if (Validation is not null && formats.Count > 1)
+        {
+            yield return "dataset.validation cannot serve a mix of formats: use dataset.validationSplit to hold out rows of each dataset";
+        }
+
         if (formats.Contains(DatasetFormat.Classification))
         {
             if (formats.Count > 1)

@@ -7,8 +7,8 @@ using System.Text.Json.Serialization;
 namespace TuneOperator.Data.Datasets;
 
 /// <summary>
-/// The lineage digest of a dataset: SHA-256 over every file's bytes (training then validation file of each source,
-/// each length-prefixed) and the options as JSON with file paths left out, so moving files keeps the digest and any
+/// The lineage digest of a dataset: SHA-256 over every file's bytes (the training then validation files of each
+/// source, then the shared validation files; counted and length-prefixed) and the options as JSON with file paths left out, so moving files keeps the digest and any
 /// change of content or preprocessing changes it.
 /// </summary>
 public static class DatasetDigest
@@ -24,21 +24,14 @@ public static class DatasetDigest
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 16];
-        Span<byte> length = stackalloc byte[8];
-        foreach (var source in options.Sources)
+        foreach (var location in options.Sources.SelectMany(s => new[] { s.Path, s.Validation }).Append(options.Validation))
         {
-            foreach (var path in new[] { source.Path, source.Validation })
+            var files = location is null ? [] : DatasetFiles.Resolve(location);
+            AppendNumber(hash, files.Count);
+            foreach (var file in files)
             {
-                if (path is null)
-                {
-                    BinaryPrimitives.WriteInt64LittleEndian(length, -1);
-                    hash.AppendData(length);
-                    continue;
-                }
-
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, buffer.Length, FileOptions.SequentialScan);
-                BinaryPrimitives.WriteInt64LittleEndian(length, stream.Length);
-                hash.AppendData(length);
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, buffer.Length, FileOptions.SequentialScan);
+                AppendNumber(hash, stream.Length);
                 int read;
                 while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
                 {
@@ -51,8 +44,16 @@ public static class DatasetDigest
         var withoutPaths = options with
         {
             Sources = [.. options.Sources.Select(s => s with { Path = string.Empty, Name = s.DisplayName, Validation = s.Validation is null ? null : string.Empty })],
+            Validation = options.Validation is null ? null : string.Empty,
         };
         hash.AppendData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(withoutPaths, Json)));
         return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static void AppendNumber(IncrementalHash hash, long value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, value);
+        hash.AppendData(bytes);
     }
 }

@@ -13,65 +13,104 @@ namespace TuneOperator.Data.Datasets;
 /// </summary>
 public static class DatasetPreparer
 {
+    /// <summary>The name under which the shared validation file (<see cref="DataOptions.Validation"/>) is reported.</summary>
+    public const string SharedValidationName = "validation";
+
     /// <summary>Prepares all sources.</summary>
     /// <exception cref="ArgumentException">The options are invalid; the message names every bad field.</exception>
-    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    /// <exception cref="FileNotFoundException">A file or folder does not exist.</exception>
+    /// <exception cref="InvalidDataException">A row is malformed and <see cref="PreprocessingOptions.DropMalformed"/> is false.</exception>
     public static PreparedDataset Prepare(DataOptions options, ITextTokenizer tokenizer, CancellationToken cancellationToken = default)
     {
         options.Validate();
         var builder = new ExampleBuilder(tokenizer, options);
         var augmenter = options.Preprocessing.Augmentation is { } augmentation ? new TextAugmenter(augmentation) : null;
+        var samples = options.Preprocessing.ReportedLinesPerReason;
         var sources = new List<PreparedSource>();
         var trainReports = new List<SourceReport>();
         var validationReports = new List<SourceReport>();
+        var allTraining = new Dictionary<UInt128, DataLocation>();
         foreach (var source in options.Sources)
         {
+            var name = source.DisplayName;
             var parser = new RowParser(options.FormatOf(source), options.Fields, options.Labels, options.Preprocessing.Trim);
             var train = new List<TokenizedExample>();
             var validation = new List<TokenizedExample>();
             var firstSeen = new Dictionary<UInt128, DataLocation>();
-            var holdOut = source.Validation is null && options.ValidationSplit > 0;
-            var trainReport = new ReportBuilder(source.DisplayName, source.Path, "train", options.Preprocessing.ReportedLinesPerReason);
-            foreach (var (row, location, hash) in Rows(source.Path, parser, options, trainReport, firstSeen, null, cancellationToken))
+            var holdOut = source.Validation is null && options.Validation is null && options.ValidationSplit > 0;
+            foreach (var file in DatasetFiles.Resolve(source.Path))
             {
-                var isHeldOut = holdOut && new DeterministicRandom(options.Seed, (ulong)hash, 0x5EED5).NextDouble() < options.ValidationSplit;
-                if (!Tokenize(builder, row, source.DisplayName, location, trainReport, isHeldOut, isHeldOut ? validation : train))
+                var report = new ReportBuilder(name, file, "train", samples);
+                foreach (var (row, location, hash) in Rows(file, parser, options, report, firstSeen, null, cancellationToken))
                 {
-                    continue;
-                }
+                    var isHeldOut = holdOut && new DeterministicRandom(options.Seed, (ulong)hash, 0x5EED5).NextDouble() < options.ValidationSplit;
+                    if (!Tokenize(builder, row, name, location, report, isHeldOut, isHeldOut ? validation : train) || isHeldOut || augmenter is null)
+                    {
+                        continue;
+                    }
 
-                if (augmenter is not null && !isHeldOut)
-                {
                     foreach (var variant in augmenter.Variants(row, (ulong)hash))
                     {
-                        var result = builder.Build(variant, source.DisplayName, location);
+                        var result = builder.Build(variant, name, location);
                         if (result.Example is { } example)
                         {
                             train.Add(example);
-                            trainReport.Augment(example, result.Truncated);
+                            report.Augment(example, result.Truncated);
                         }
                     }
                 }
+
+                trainReports.Add(report.Build());
             }
 
-            trainReports.Add(trainReport.Build());
             if (source.Validation is { } validationPath)
             {
-                var validationReport = new ReportBuilder(source.DisplayName, validationPath, "validation", options.Preprocessing.ReportedLinesPerReason);
-                var ownSeen = new Dictionary<UInt128, DataLocation>();
-                foreach (var (row, location, _) in Rows(validationPath, parser, options, validationReport, ownSeen, firstSeen, cancellationToken))
-                {
-                    Tokenize(builder, row, source.DisplayName, location, validationReport, false, validation);
-                }
-
-                validationReports.Add(validationReport.Build());
+                validationReports.AddRange(ReadValidation(validationPath, name, parser, builder, options, firstSeen, validation, cancellationToken));
             }
 
-            sources.Add(new PreparedSource(source.DisplayName, source.Weight, train, validation));
+            foreach (var (hash, location) in firstSeen)
+            {
+                allTraining.TryAdd(hash, location);
+            }
+
+            sources.Add(new PreparedSource(name, source.Weight, train, validation));
+        }
+
+        var shared = new List<TokenizedExample>();
+        if (options.Validation is { } sharedPath)
+        {
+            var parser = new RowParser(options.Format, options.Fields, options.Labels, options.Preprocessing.Trim);
+            validationReports.AddRange(ReadValidation(sharedPath, SharedValidationName, parser, builder, options, allTraining, shared, cancellationToken));
         }
 
         var digest = DatasetDigest.Compute(options, cancellationToken);
-        return new PreparedDataset(options, sources, new DataReport([.. trainReports, .. validationReports]), digest);
+        return new PreparedDataset(options, sources, shared, new DataReport([.. trainReports, .. validationReports]), digest);
+    }
+
+    private static List<SourceReport> ReadValidation(
+        string path,
+        string name,
+        RowParser parser,
+        ExampleBuilder builder,
+        DataOptions options,
+        Dictionary<UInt128, DataLocation> training,
+        List<TokenizedExample> into,
+        CancellationToken cancellationToken)
+    {
+        var reports = new List<SourceReport>();
+        var seen = new Dictionary<UInt128, DataLocation>();
+        foreach (var file in DatasetFiles.Resolve(path))
+        {
+            var report = new ReportBuilder(name, file, "validation", options.Preprocessing.ReportedLinesPerReason);
+            foreach (var (row, location, _) in Rows(file, parser, options, report, seen, training, cancellationToken))
+            {
+                Tokenize(builder, row, name, location, report, false, into);
+            }
+
+            reports.Add(report.Build());
+        }
+
+        return reports;
     }
 
     /// <summary>The content hash of a row (SHA-256 of its normalised key), used for duplicates, the split and augmentation.</summary>
@@ -109,6 +148,11 @@ public static class DatasetPreparer
             var parsed = parser.Parse(line.Text);
             if (parsed.Row is not { } row)
             {
+                if (parsed.Reason == DropReason.Malformed && !options.Preprocessing.DropMalformed)
+                {
+                    throw new InvalidDataException($"{location}: {parsed.Message}; fix the row or set dataset.preprocessing.dropMalformed to true");
+                }
+
                 report.Drop(parsed.Reason!.Value, location, parsed.Message!);
                 continue;
             }

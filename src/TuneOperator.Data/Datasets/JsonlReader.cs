@@ -11,7 +11,7 @@ public static class JsonlReader
     {
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"Dataset file '{path}' does not exist: check dataset.train, dataset.validation and dataset.mix[].path", path);
+            throw new FileNotFoundException($"Dataset file '{path}' does not exist: check dataset.train, dataset.validation and dataset.mix[].train", path);
         }
 
         return ReadExisting(path, cancellationToken);

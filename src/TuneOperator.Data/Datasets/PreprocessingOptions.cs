@@ -1,6 +1,6 @@
 namespace TuneOperator.Data.Datasets;
 
-/// <summary>What preprocessing does with each row. Malformed rows are always dropped.</summary>
+/// <summary>What preprocessing does with each row.</summary>
 public sealed record PreprocessingOptions
 {
     /// <summary>Trim leading and trailing whitespace of every text field.</summary>
@@ -8,6 +8,12 @@ public sealed record PreprocessingOptions
 
     /// <summary>Drop rows whose text fields are empty (blank lines are always dropped as empty).</summary>
     public bool DropEmpty { get; init; } = true;
+
+    /// <summary>
+    /// Drop rows that are not valid JSON or lack the format's fields; when false the first such row stops preparation
+    /// with an <see cref="InvalidDataException"/> naming its file and line.
+    /// </summary>
+    public bool DropMalformed { get; init; } = true;
 
     /// <summary>Drop rows equal to an earlier row after trimming and collapsing whitespace runs.</summary>
     public bool DropDuplicates { get; init; } = true;

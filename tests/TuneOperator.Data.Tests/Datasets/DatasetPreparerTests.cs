@@ -204,4 +204,67 @@ public sealed class DatasetPreparerTests
         Assert.Contains("dataset.packing cannot be used with the classification format", error.Message, StringComparison.Ordinal);
         Assert.Contains("dataset.promptTemplate.withoutInput must contain {instruction}", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_folder_is_read_file_by_file_in_name_order_with_a_report_each()
+    {
+        using var data = new TestData();
+        var b = data.Write("b.jsonl", """{"text":"two"}""", """{"text":"one"}""");
+        var a = data.Write("a.jsonl", """{"text":"one"}""");
+        data.Write("notes.txt", "ignored");
+        var folder = Path.GetDirectoryName(a)!;
+
+        var prepared = DatasetPreparer.Prepare(Options(folder, DatasetFormat.Completion), Tokenizer, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["<s>one</s>", "<s>two</s>"], prepared.Sources[0].Train.Select(e => Tokenizer.Decode(e.InputIds)));
+        Assert.Equal([a, b], prepared.Report.Files.Select(f => f.File));
+        Assert.Equal($"{b}:2: repeats the row at {a}:1", prepared.Report.Files[1].Drops.Single().First.Single().ToString());
+    }
+
+    [Fact]
+    public void An_empty_folder_or_missing_file_is_named()
+    {
+        using var data = new TestData();
+        var folder = Path.GetDirectoryName(data.Write("readme.txt", "x"))!;
+
+        var empty = Assert.Throws<FileNotFoundException>(() => DatasetPreparer.Prepare(Options(folder), Tokenizer, TestContext.Current.CancellationToken));
+        var missing = Assert.Throws<FileNotFoundException>(() => DatasetPreparer.Prepare(Options(folder + "/none.jsonl"), Tokenizer, TestContext.Current.CancellationToken));
+
+        Assert.Contains("holds no *.jsonl file", empty.Message, StringComparison.Ordinal);
+        Assert.Contains("none.jsonl' does not exist", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Malformed_rows_stop_preparation_when_they_may_not_be_dropped()
+    {
+        using var data = new TestData();
+        var path = data.Write("t.jsonl", """{"text":"ok"}""", """{"text":1}""");
+        var options = Options(path, DatasetFormat.Completion) with { Preprocessing = new PreprocessingOptions { DropMalformed = false } };
+
+        var error = Assert.Throws<InvalidDataException>(() => DatasetPreparer.Prepare(options, Tokenizer, TestContext.Current.CancellationToken));
+
+        Assert.Equal($"{path}:2: field 'text' must be a string, found a number; fix the row or set dataset.preprocessing.dropMalformed to true", error.Message);
+    }
+
+    [Fact]
+    public void A_shared_validation_file_serves_every_source_and_drops_training_rows()
+    {
+        using var data = new TestData();
+        var first = data.Write("first.jsonl", """{"text":"a"}""");
+        var second = data.Write("second.jsonl", """{"text":"b"}""");
+        var validation = data.Write("valid.jsonl", """{"text":"b"}""", """{"text":"c"}""");
+        var options = Options(first, DatasetFormat.Completion) with
+        {
+            Sources = [new DatasetSource(first), new DatasetSource(second)],
+            Validation = validation,
+            ValidationSplit = 0.5,
+        };
+
+        var prepared = DatasetPreparer.Prepare(options, Tokenizer, TestContext.Current.CancellationToken);
+
+        Assert.Equal([1, 1], prepared.Sources.Select(s => s.Train.Count));
+        Assert.Equal(["<s>c</s>"], prepared.Validation.Select(e => Tokenizer.Decode(e.InputIds)));
+        var report = prepared.Report.Files[^1];
+        Assert.Equal((DatasetPreparer.SharedValidationName, "validation", 1L), (report.Source, report.Split, report.Dropped(DropReason.Duplicate)));
+    }
 }

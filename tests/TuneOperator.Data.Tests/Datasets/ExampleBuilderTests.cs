@@ -134,4 +134,52 @@ public sealed class ExampleBuilderTests
     {
         Assert.Equal("Q:{input}\nA:", Short.Render("{input}", null));
     }
+
+    [Fact]
+    public void A_template_that_rewrites_earlier_turns_trains_on_the_last_turn_only()
+    {
+        // Like templates that drop the reasoning of earlier assistant turns: an answered turn is shortened once a user speaks after it.
+        var tokenizer = new DelegatingTokenizer((messages, generation) => Tokenizer.ApplyChatTemplate(
+            [.. messages.Select((m, i) => m.Role == "assistant" && messages.Skip(i + 1).Any(n => n.Role == "user") ? m with { Content = "x" } : m)],
+            generation));
+        var row = new ChatRow([new ChatMessage("user", "U1"), new ChatMessage("assistant", "A1"), new ChatMessage("user", "U2"), new ChatMessage("assistant", "A2")]);
+
+        var example = new ExampleBuilder(tokenizer, Options(responseOnly: true)).Build(row, "t", Here).Example!;
+
+        Assert.Equal("<s><|user|>U1<|end|><|assistant|>x<|end|><|user|>U2<|end|><|assistant|>A2<|end|></s>", tokenizer.Decode(example.InputIds));
+        Assert.Equal("A2<|end|></s>", tokenizer.Decode(example.Labels.Where(l => l != I)));
+    }
+
+    [Fact]
+    public void A_template_that_is_never_prefix_stable_makes_the_row_malformed()
+    {
+        var tokenizer = new DelegatingTokenizer((messages, generation) => $"{messages.Count}:" + Tokenizer.ApplyChatTemplate(messages, generation));
+        var row = new ChatRow([new ChatMessage("user", "U"), new ChatMessage("assistant", "A")]);
+
+        var result = new ExampleBuilder(tokenizer, Options(responseOnly: true)).Build(row, "t", Here);
+        var causal = new ExampleBuilder(tokenizer, Options()).Build(row, "t", Here);
+
+        Assert.Equal(DropReason.Malformed, result.Reason);
+        Assert.Contains("the response tokens cannot be located", result.Message, StringComparison.Ordinal);
+        Assert.NotNull(causal.Example);
+    }
+
+    [Fact]
+    public void A_merge_across_the_response_boundary_falls_back_to_encoding_parts_separately()
+    {
+        var tokenizer = new DelegatingTokenizer(merge: (':', 'y', 9000));
+        var builder = new ExampleBuilder(tokenizer, Options(responseOnly: true));
+
+        var merged = builder.Build(new InstructionRow("hi", null, "yo"), "t", Here).Example!;
+        var joint = builder.Build(new InstructionRow("hy", null, "zo"), "t", Here).Example!;
+
+        Assert.Equal([CharTokenizer.Bos, .. Ids("Q:hi\nA:yo"), CharTokenizer.Eos], merged.InputIds);
+        Assert.Equal([I, I, I, I, I, I, I, I, CharTokenizer.Id('y'), CharTokenizer.Id('o'), CharTokenizer.Eos], merged.Labels);
+        Assert.DoesNotContain(9000, joint.InputIds);
+        Assert.Equal(3, joint.TrainableTokens);
+
+        // Where the merge stays inside one part, the text is encoded in one piece.
+        var inside = builder.Build(new InstructionRow("h", null, "x:y"), "t", Here).Example!;
+        Assert.Equal([CharTokenizer.Id('x'), 9000, CharTokenizer.Eos], inside.Labels.Where(l => l != I));
+    }
 }

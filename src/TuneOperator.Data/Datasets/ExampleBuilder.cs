@@ -6,7 +6,7 @@ namespace TuneOperator.Data.Datasets;
 /// <summary>
 /// Renders rows to text (prompt template, chat template) and tokenises them into <see cref="TokenizedExample"/>s with
 /// loss masks. With <see cref="DataOptions.ResponseOnly"/>, only the instruction output, the assistant turns of a chat
-/// (with their end-of-turn markup) and the EOS after them are trained on. The text is encoded in one piece so merges
+/// (with their end-of-turn markup) and an EOS that follows a trained token are trained on. The text is encoded in one piece so merges
 /// across the prompt/response boundary match the tokenizer's own; when that would move the boundary, each part is
 /// encoded on its own instead.
 /// </summary>
@@ -17,15 +17,29 @@ public sealed class ExampleBuilder(ITextTokenizer tokenizer, DataOptions options
     /// <summary>Renders and tokenises one row.</summary>
     public ExampleBuildResult Build(DataRow row, string source, DataLocation location)
     {
-        if (Segments(row) is not { } segments)
-        {
-            return new ExampleBuildResult(null, DropReason.Malformed,
-                "the chat template does not render the conversation up to an assistant turn as a prefix of the whole, so the response tokens cannot be located: set objective responseOnly to false");
-        }
-
         var ids = new List<int>();
         var labels = new List<int>();
-        Encode(segments, ids, labels);
+        try
+        {
+            if (row is ChatRow chat && options.ResponseOnly)
+            {
+                if (!EncodeChat(chat.Messages, ids, labels))
+                {
+                    return new ExampleBuildResult(null, DropReason.Malformed,
+                        "the chat template does not render the conversation up to any assistant turn as a prefix of the whole, so the response tokens cannot be located: set objective responseOnly to false");
+                }
+            }
+            else
+            {
+                Encode(Segments(row), ids, labels);
+            }
+        }
+        catch (Exception ex) when (row is ChatRow && ex is not OperationCanceledException)
+        {
+            // Templates reject conversations they cannot render (e.g. roles that do not alternate).
+            return new ExampleBuildResult(null, DropReason.Malformed, "the chat template failed: " + ex.Message);
+        }
+
         if (options.AddBosToken && tokenizer.BosTokenId is { } bos && (ids.Count == 0 || ids[0] != bos))
         {
             ids.Insert(0, bos);
@@ -36,7 +50,7 @@ public sealed class ExampleBuilder(ITextTokenizer tokenizer, DataOptions options
         if (options.AddEosToken && tokenizer.EosTokenId is { } eos && (ids.Count == 0 || ids[^1] != eos))
         {
             ids.Add(eos);
-            labels.Add(classLabel is null && segments[^1].Trainable ? eos : TokenizedExample.IgnoreIndex);
+            labels.Add(labels.Count > 0 && labels[^1] != TokenizedExample.IgnoreIndex ? eos : TokenizedExample.IgnoreIndex);
         }
 
         var truncated = false;
@@ -145,68 +159,105 @@ public sealed class ExampleBuilder(ITextTokenizer tokenizer, DataOptions options
         return true;
     }
 
-    /// <summary>The row's text in parts marked trainable or not; null when a chat template is not prefix-stable.</summary>
-    private List<Segment>? Segments(DataRow row)
+    /// <summary>The row's text in parts marked trainable or not (chat under response-only goes through <see cref="EncodeChat"/>).</summary>
+    private List<Segment> Segments(DataRow row)
     {
         var responseOnly = options.ResponseOnly;
-        List<Segment>? segments = row switch
+        List<Segment> segments = row switch
         {
             InstructionRow r => [new(options.PromptTemplate.Render(r.Instruction, r.Input), !responseOnly), new(r.Output, true)],
             CompletionRow r => [new(r.Text, true)],
             ClassificationRow r => [new(r.Text, false)],
-            ChatRow r when !responseOnly => [new(tokenizer.ApplyChatTemplate(r.Messages, addGenerationPrompt: false), true)],
-            ChatRow r => ChatSegments(r.Messages),
+            ChatRow r => [new(tokenizer.ApplyChatTemplate(r.Messages, addGenerationPrompt: false), true)],
             _ => throw new ArgumentException($"unknown row type {row.GetType().Name}", nameof(row)),
         };
-        if (segments is null)
-        {
-            return null;
-        }
-
         var nonEmpty = segments.Where(s => s.Text.Length > 0).ToList();
         return nonEmpty.Count > 0 ? nonEmpty : [new(string.Empty, false)];
     }
 
-    private List<Segment>? ChatSegments(IReadOnlyList<ChatMessage> messages)
+    /// <summary>
+    /// Encodes a conversation with only its assistant answers trainable, working on token ids so every cut falls on a
+    /// token boundary. For each assistant turn, the conversation rendered up to it with the generation prompt must
+    /// encode to a prefix of the whole; the answer runs from there as far as the whole agrees with the conversation
+    /// rendered up to and including the turn and, when that leaves some tokens, with the same followed by a probe user
+    /// message, which cuts off what a template appends only after a final turn (e.g. an unconditional generation
+    /// prompt). Templates that render a turn differently once it is no longer the last (e.g. by dropping reasoning)
+    /// leave that turn untrained. False when there are assistant turns and none can be located.
+    /// </summary>
+    private bool EncodeChat(IReadOnlyList<ChatMessage> messages, List<int> ids, List<int> labels)
     {
-        var whole = tokenizer.ApplyChatTemplate(messages, addGenerationPrompt: false);
-        var segments = new List<Segment>();
-        var covered = string.Empty;
-        var stable = true;
-        for (var i = 0; i < messages.Count && stable; i++)
+        var whole = tokenizer.Encode(tokenizer.ApplyChatTemplate(messages, addGenerationPrompt: false));
+        var trainable = new bool[whole.Count];
+        var covered = 0;
+        var turns = 0;
+        var located = 0;
+        for (var i = 0; i < messages.Count; i++)
         {
             if (messages[i].Role != "assistant")
             {
                 continue;
             }
 
-            var prompt = tokenizer.ApplyChatTemplate([.. messages.Take(i)], addGenerationPrompt: true);
-            var answered = tokenizer.ApplyChatTemplate([.. messages.Take(i + 1)], addGenerationPrompt: false);
-            stable = prompt.StartsWith(covered, StringComparison.Ordinal) && answered.StartsWith(prompt, StringComparison.Ordinal);
-            if (stable)
+            turns++;
+            var prompt = tokenizer.Encode(tokenizer.ApplyChatTemplate([.. messages.Take(i)], addGenerationPrompt: true));
+            if (prompt.Count < covered || !IsPrefix(prompt, whole))
             {
-                segments.Add(new Segment(prompt[covered.Length..], false));
-                segments.Add(new Segment(answered[prompt.Length..], true));
-                covered = answered;
+                continue;
             }
+
+            var end = CommonPrefix(tokenizer.Encode(tokenizer.ApplyChatTemplate([.. messages.Take(i + 1)], addGenerationPrompt: false)), whole);
+            var probedEnd = Math.Min(end, ProbedPrefix(messages, i, whole));
+            end = probedEnd > prompt.Count ? probedEnd : end;
+            if (end <= prompt.Count)
+            {
+                continue;
+            }
+
+            Array.Fill(trainable, true, prompt.Count, end - prompt.Count);
+            covered = end;
+            located++;
         }
 
-        if (stable && whole.StartsWith(covered, StringComparison.Ordinal))
+        if (turns > 0 && located == 0)
         {
-            segments.Add(new Segment(whole[covered.Length..], false));
-            return segments;
+            return false;
         }
 
-        // Templates that rewrite earlier turns (e.g. dropping old reasoning) are only prefix-stable for the last turn.
-        var last = messages.Select((m, i) => (m, i)).LastOrDefault(x => x.m.Role == "assistant").i;
-        var lastPrompt = tokenizer.ApplyChatTemplate([.. messages.Take(last)], addGenerationPrompt: true);
-        var lastAnswered = tokenizer.ApplyChatTemplate([.. messages.Take(last + 1)], addGenerationPrompt: false);
-        if (messages[last].Role == "assistant" && lastAnswered.StartsWith(lastPrompt, StringComparison.Ordinal) && whole.StartsWith(lastAnswered, StringComparison.Ordinal))
+        for (var t = 0; t < whole.Count; t++)
         {
-            return [new(lastPrompt, false), new(lastAnswered[lastPrompt.Length..], true), new(whole[lastAnswered.Length..], false)];
+            ids.Add(whole[t]);
+            labels.Add(trainable[t] ? whole[t] : TokenizedExample.IgnoreIndex);
         }
 
-        return null;
+        return true;
+    }
+
+    /// <summary>How far the whole agrees with the conversation up to turn <paramref name="turn"/> followed by a probe user message; 0 if the template refuses the probe.</summary>
+    private int ProbedPrefix(IReadOnlyList<ChatMessage> messages, int turn, IReadOnlyList<int> whole)
+    {
+        string probed;
+        try
+        {
+            probed = tokenizer.ApplyChatTemplate([.. messages.Take(turn + 1), new ChatMessage("user", "\u2063")], addGenerationPrompt: false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return 0;
+        }
+
+        return CommonPrefix(tokenizer.Encode(probed), whole);
+    }
+
+    private static int CommonPrefix(IReadOnlyList<int> a, IReadOnlyList<int> b)
+    {
+        var length = Math.Min(a.Count, b.Count);
+        var i = 0;
+        while (i < length && a[i] == b[i])
+        {
+            i++;
+        }
+
+        return i;
     }
 
     private sealed record Segment(string Text, bool Trainable);

@@ -182,4 +182,34 @@ public sealed class ExampleBuilderTests
         var inside = builder.Build(new InstructionRow("h", null, "x:y"), "t", Here).Example!;
         Assert.Equal([CharTokenizer.Id('x'), 9000, CharTokenizer.Eos], inside.Labels.Where(l => l != I));
     }
+
+    [Fact]
+    public void Markup_a_template_appends_after_the_final_turn_is_not_trained()
+    {
+        // Like the original Llama 3 template, which ends every rendering with an assistant header.
+        var tokenizer = new DelegatingTokenizer((messages, _) => Tokenizer.ApplyChatTemplate(messages, addGenerationPrompt: true));
+        var row = new ChatRow([new ChatMessage("user", "U1"), new ChatMessage("assistant", "A1"), new ChatMessage("user", "U2"), new ChatMessage("assistant", "A2")]);
+
+        var example = new ExampleBuilder(tokenizer, Options(responseOnly: true)).Build(row, "t", Here).Example!;
+
+        Assert.Equal("<s><|user|>U1<|end|><|assistant|>A1<|end|><|user|>U2<|end|><|assistant|>A2<|end|><|assistant|></s>", tokenizer.Decode(example.InputIds));
+        var trainable = Enumerable.Range(0, example.Length).Where(p => example.Labels[p] != I).ToArray();
+        Assert.Equal([6, 7, 8, 14, 15, 16], trainable);
+    }
+
+    [Fact]
+    public void A_conversation_the_template_rejects_is_malformed()
+    {
+        var tokenizer = new DelegatingTokenizer((messages, generation) => messages.Count > 1 && messages[0].Role == messages[1].Role
+            ? throw new InvalidOperationException("Conversation roles must alternate user/assistant")
+            : Tokenizer.ApplyChatTemplate(messages, generation));
+        var row = new ChatRow([new ChatMessage("user", "a"), new ChatMessage("user", "b"), new ChatMessage("assistant", "c")]);
+
+        foreach (var responseOnly in new[] { true, false })
+        {
+            var result = new ExampleBuilder(tokenizer, Options(responseOnly)).Build(row, "t", Here);
+            Assert.Equal(DropReason.Malformed, result.Reason);
+            Assert.Equal("the chat template failed: Conversation roles must alternate user/assistant", result.Message);
+        }
+    }
 }

@@ -10,14 +10,12 @@ namespace TuneOperator.Trainer.Models;
 /// </summary>
 public abstract class LanguageModel : nn.Module<Tensor, Tensor>
 {
-    private readonly DecoderBackbone backbone;
-
     /// <summary>Registers <paramref name="backbone"/> under its Hugging Face prefix.</summary>
     protected LanguageModel(string name, ModelConfig config, DecoderBackbone backbone)
         : base(name)
     {
         Config = config;
-        this.backbone = backbone;
+        // Registered by name only: a field holding it would be registered a second time under the field's name.
         register_module(BackbonePrefixFor(config.Family), backbone);
     }
 
@@ -25,13 +23,13 @@ public abstract class LanguageModel : nn.Module<Tensor, Tensor>
     public ModelConfig Config { get; }
 
     /// <summary>The transformer body.</summary>
-    public DecoderBackbone Backbone => backbone;
+    public DecoderBackbone Backbone => (DecoderBackbone)named_children().First(child => child.name == BackbonePrefix).module;
 
     /// <summary>The state-dict prefix of the body: <c>model</c> or <c>transformer</c>.</summary>
     public string BackbonePrefix => BackbonePrefixFor(Config.Family);
 
     /// <summary>The state-dict prefix of decoder layer <paramref name="index"/>, e.g. <c>model.layers.3.</c>.</summary>
-    public string LayerPrefix(int index) => $"{BackbonePrefix}.{backbone.LayersName}.{index}.";
+    public string LayerPrefix(int index) => $"{BackbonePrefix}.{Backbone.LayersName}.{index}.";
 
     /// <summary>The body's prefix for a family.</summary>
     public static string BackbonePrefixFor(ModelFamily family) => family == ModelFamily.Gpt2 ? "transformer" : "model";

@@ -65,6 +65,9 @@ public sealed record ModelConfig
     /// <summary>RoPE base (Llama family).</summary>
     public double RopeTheta { get; init; } = 10000;
 
+    /// <summary>RoPE scaling (Llama 3.1/3.2 <c>llama3</c>, or <c>linear</c>); null for none.</summary>
+    public RopeScaling? RopeScaling { get; init; }
+
     /// <summary>Whether the output head shares the embedding matrix.</summary>
     public bool TieWordEmbeddings { get; init; }
 
@@ -189,6 +192,7 @@ public sealed record ModelConfig
                 MaxPositions = Integer(json, "max_position_embeddings", path) ?? 2048,
                 NormEps = Number(json, "rms_norm_eps", path) ?? 1e-6,
                 RopeTheta = Number(json, "rope_theta", path) ?? 10000,
+                RopeScaling = ReadRopeScaling(json, path),
                 TieWordEmbeddings = Boolean(json, "tie_word_embeddings", path) ?? false,
                 AttentionBias = type == "qwen2" || (Boolean(json, "attention_bias", path) ?? false),
                 NumLabels = numLabels,
@@ -311,9 +315,9 @@ public sealed record ModelConfig
 
     private static void RejectUnsupported(JsonObject json, string path)
     {
-        if (json["rope_scaling"] is JsonObject scaling)
+        if (Boolean(json, "mlp_bias", path) == true)
         {
-            throw new ModelFileException($"{path}: rope_scaling ({scaling.ToJsonString()}) is not supported by this trainer; use a model without RoPE scaling.");
+            throw new ModelFileException($"{path}: mlp_bias true is not supported; only bias-free MLPs are.");
         }
 
         if (Text(json, "hidden_act", path) is { } act && act != "silu")
@@ -326,6 +330,30 @@ public sealed record ModelConfig
         {
             throw new ModelFileException($"{path}: head_dim {headDim} differs from hidden_size / num_attention_heads; such models are not supported.");
         }
+    }
+
+    private static RopeScaling? ReadRopeScaling(JsonObject json, string path)
+    {
+        if (json["rope_scaling"] is not JsonObject scaling)
+        {
+            return null;
+        }
+
+        var type = Text(scaling, "rope_type", path) ?? Text(scaling, "type", path);
+        var factor = Number(scaling, "factor", path);
+        if (type is not ("linear" or "llama3") || factor is not > 0)
+        {
+            throw new ModelFileException($"{path}: rope_scaling ({scaling.ToJsonString()}) is not supported; only rope_type linear and llama3 with a positive factor are.");
+        }
+
+        return type == "linear"
+            ? new RopeScaling(type, factor.Value)
+            : new RopeScaling(
+                type,
+                factor.Value,
+                Number(scaling, "low_freq_factor", path) ?? 1,
+                Number(scaling, "high_freq_factor", path) ?? 4,
+                Integer(scaling, "original_max_position_embeddings", path) ?? 8192);
     }
 
     private static int Required(JsonObject json, string field, string path) =>

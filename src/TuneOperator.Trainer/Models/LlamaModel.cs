@@ -21,7 +21,8 @@ public sealed class LlamaModel : DecoderBackbone
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
         layers = nn.ModuleList(Enumerable.Range(0, config.NumLayers).Select(_ => new LlamaDecoderLayer(config)).ToArray());
         norm = new RmsNorm(config.HiddenSize, config.NormEps);
-        inverseFrequencies = RotaryEmbedding.InverseFrequencies(config.HeadDim, config.RopeTheta);
+        var frequencies = RotaryEmbedding.InverseFrequencies(config.HeadDim, config.RopeTheta);
+        inverseFrequencies = config.RopeScaling?.Apply(frequencies) ?? frequencies;
         RegisterComponents();
     }
 

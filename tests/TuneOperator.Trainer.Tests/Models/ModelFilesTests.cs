@@ -121,6 +121,46 @@ public sealed class ModelFilesTests
 
         using var bf16 = ModelLoader.Load(directory.Path, new ModelLoadOptions(Dtype: ScalarType.BFloat16));
         Assert.All(bf16.parameters(), parameter => Assert.Equal(ScalarType.BFloat16, parameter.dtype));
+        using var ids = TinyModels.Ids([1, 2, 3, 4]);
+        using var noGrad = torch.no_grad();
+        using var bf16Logits = bf16.forward(ids);
+        Assert.Equal(ScalarType.BFloat16, bf16Logits.dtype);
+        Assert.True(TinyModels.MaxDifference(bf16Logits, loaded.forward(ids)) < 0.05);
+    }
+
+    [Fact]
+    public void Causal_checkpoint_loads_with_a_new_classification_head()
+    {
+        using var directory = new TempDirectory();
+        using var model = ModelFactory.Create(TinyModels.Llama(tied: false), seed: 6);
+        ModelExporter.SaveModel(model, directory.Path);
+
+        using var classifier = ModelLoader.Load(directory.Path, new ModelLoadOptions(Head: ModelHead.SequenceClassification, NumLabels: 5));
+        Assert.IsType<SequenceClassificationModel>(classifier);
+        Assert.Equal([5L, 16], classifier.state_dict()["score.weight"].shape);
+        Assert.DoesNotContain("lm_head.weight", classifier.state_dict().Keys);
+        Assert.True(TinyModels.Identical(model.state_dict()["model.norm.weight"], classifier.state_dict()["model.norm.weight"]));
+        Assert.Equal("LlamaForSequenceClassification", classifier.Config.Architecture);
+
+        ModelExporter.SaveModel(classifier, directory.Combine("classifier"));
+        using var reloaded = ModelLoader.Load(directory.Combine("classifier"));
+        Assert.Equal(ModelHead.SequenceClassification, reloaded.Config.Head);
+        Assert.True(TinyModels.Identical(classifier.state_dict()["score.weight"], reloaded.state_dict()["score.weight"]));
+    }
+
+    [Fact]
+    public void Rope_scaling_changes_the_llama_logits()
+    {
+        var config = TinyModels.Llama();
+        using var plain = ModelFactory.Create(config, seed: 3);
+        using var scaled = ModelFactory.Create(config with { RopeScaling = new RopeScaling("linear", 4) }, seed: 3);
+        using var ids = TinyModels.Ids([1, 2, 3, 4, 5, 6]);
+        using var noGrad = torch.no_grad();
+        using var plainLogits = plain.forward(ids);
+        using var scaledLogits = scaled.forward(ids);
+        // Position 0 is not rotated, so the first token agrees; later ones differ.
+        Assert.True(TinyModels.MaxDifference(plainLogits[.., 0], scaledLogits[.., 0]) < 1e-6);
+        Assert.True(TinyModels.MaxDifference(plainLogits[.., 5], scaledLogits[.., 5]) > 1e-5);
     }
 
     [Fact]

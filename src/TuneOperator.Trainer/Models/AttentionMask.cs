@@ -25,6 +25,24 @@ public static class AttentionMask
         return allowed.unsqueeze(1).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Position ids [B, T] that restart at 0 at the first token of every segment of <paramref name="attentionMask"/>
+    /// (segments must be contiguous), so packed sequences get the positions they would have alone and left-padded
+    /// rows start their text at position 0.
+    /// </summary>
+    public static Tensor SegmentPositions(Tensor attentionMask)
+    {
+        using var scope = torch.NewDisposeScope();
+        var batch = attentionMask.shape[0];
+        var length = attentionMask.shape[1];
+        var segments = attentionMask.to_type(ScalarType.Int64);
+        var sameSegment = segments.unsqueeze(2).eq(segments.unsqueeze(1));
+        var indices = torch.arange(length, dtype: ScalarType.Int64, device: attentionMask.device);
+        var candidates = indices.view(1, 1, length).expand(batch, length, length).masked_fill(sameSegment.logical_not(), length);
+        var (start, _) = candidates.min(-1);
+        return (indices.unsqueeze(0) - start).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Position ids 0..T-1 for every row, [B, T].</summary>
     public static Tensor DefaultPositions(Tensor inputIds)
     {

@@ -25,6 +25,7 @@ public abstract class DecoderBackbone : nn.Module
     /// <summary>Maps token ids [B, T] to final normalised hidden states [B, T, H].</summary>
     /// <param name="inputIds">Token ids, int64.</param>
     /// <param name="attentionMask">Optional [B, T]: 0 for padding, otherwise a segment id (see <see cref="AttentionMask"/>).</param>
-    /// <param name="positionIds">Optional [B, T] positions (restart them per packed segment); default 0..T-1.</param>
+    /// <param name="positionIds">Optional [B, T] positions; default: restarting at 0 in every segment of
+    /// <paramref name="attentionMask"/> (see <see cref="AttentionMask.SegmentPositions"/>), or 0..T-1 without a mask.</param>
     public abstract Tensor Forward(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds);
 }

@@ -45,7 +45,8 @@ public sealed class Gpt2Model : DecoderBackbone
         }
 
         using var scope = torch.NewDisposeScope();
-        var positions = positionIds ?? AttentionMask.DefaultPositions(inputIds);
+        var positions = positionIds
+            ?? (attentionMask is null ? AttentionMask.DefaultPositions(inputIds) : AttentionMask.SegmentPositions(attentionMask));
         var hidden = wte.forward(inputIds) + wpe.forward(positions);
         var mask = attentionMask is null ? null : AttentionMask.Build(attentionMask);
         foreach (var block in h)

@@ -40,7 +40,8 @@ public sealed class LlamaModel : DecoderBackbone
     {
         using var scope = torch.NewDisposeScope();
         var hidden = embed_tokens.forward(inputIds);
-        var positions = positionIds ?? AttentionMask.DefaultPositions(inputIds);
+        var positions = positionIds
+            ?? (attentionMask is null ? AttentionMask.DefaultPositions(inputIds) : AttentionMask.SegmentPositions(attentionMask));
         var (cos, sin) = RotaryEmbedding.Tables(positions, inverseFrequencies, hidden.dtype);
         var mask = attentionMask is null ? null : AttentionMask.Build(attentionMask);
         foreach (var layer in layers)

@@ -30,7 +30,7 @@ public static class ModelFactory
     /// <summary>Re-initialises every parameter of <paramref name="model"/> from <paramref name="seed"/>.</summary>
     public static void Initialize(LanguageModel model, long seed)
     {
-        var generator = new Generator((ulong)seed);
+        using var generator = new Generator((ulong)seed);
         var std = model.Config.InitializerRange;
         var residualStd = std / Math.Sqrt(2.0 * model.Config.NumLayers);
         using var noGrad = torch.no_grad();

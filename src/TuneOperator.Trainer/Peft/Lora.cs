@@ -26,7 +26,7 @@ public static class Lora
             throw new InvalidOperationException("The model already carries a LoRA adapter; apply LoRA once per model.");
         }
 
-        var generator = new Generator((ulong)seed);
+        using var generator = new Generator((ulong)seed);
         foreach (var parameter in model.parameters())
         {
             parameter.requires_grad = false;

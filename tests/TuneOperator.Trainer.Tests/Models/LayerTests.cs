@@ -119,12 +119,21 @@ public sealed class LayerTests
             var positions = TinyModels.Ids([0, 1, 2, 0, 1, 2, 3, 0]);
 
             var packedLogits = model.Run(packed, mask, positions);
+            Assert.Equal(0f, TinyModels.MaxDifference(packedLogits, model.Run(packed, mask, null)));
             var firstLogits = model.forward(first);
             var secondLogits = model.forward(second);
             Assert.True(TinyModels.MaxDifference(packedLogits[.., ..3], firstLogits) < 1e-5, config.ModelType);
             Assert.True(TinyModels.MaxDifference(packedLogits[.., 3..7], secondLogits) < 1e-5, config.ModelType);
             Assert.False(packedLogits.isnan().any().ToBoolean());
         }
+    }
+
+    [Fact]
+    public void Segment_positions_restart_in_every_segment()
+    {
+        using var mask = TinyModels.Ids([1, 1, 1, 2, 2, 0, 0], [0, 0, 1, 1, 1, 1, 1]);
+        using var positions = AttentionMask.SegmentPositions(mask);
+        Assert.Equal([0L, 1, 2, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 4], positions.data<long>().ToArray());
     }
 
     [Fact]

@@ -27,6 +27,9 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// <summary>Every tensor of the checkpoint by name.</summary>
     public IReadOnlyDictionary<string, SafetensorsTensorInfo> Tensors { get; }
 
+    /// <summary>The total number of elements of all tensors.</summary>
+    public long ParameterCount => Tensors.Values.Sum(tensor => tensor.ElementCount);
+
     /// <summary>Opens the weights in <paramref name="directory"/>: the index if present, otherwise model.safetensors.</summary>
     public static SafetensorsCheckpoint Open(string directory)
     {

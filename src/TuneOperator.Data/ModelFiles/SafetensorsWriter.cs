@@ -14,28 +14,53 @@ public static class SafetensorsWriter
     public const int Alignment = 8;
 
     /// <summary>Writes <paramref name="tensors"/> to <paramref name="path"/>, replacing the file.</summary>
-    public static void Write(string path, IReadOnlyList<SafetensorsEntry> tensors, IReadOnlyDictionary<string, string>? metadata = null)
-    {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
-        Write(stream, tensors, metadata);
-        stream.Flush(flushToDisk: true);
-    }
+    public static void Write(string path, IReadOnlyList<SafetensorsEntry> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Write(path, [.. tensors.Select(tensor => new SafetensorsTensorSpec(tensor.Name, tensor.DType, tensor.Shape))], index => tensors[index].Data, metadata);
 
     /// <summary>Writes <paramref name="tensors"/> to a stream.</summary>
-    public static void Write(Stream stream, IReadOnlyList<SafetensorsEntry> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(Stream stream, IReadOnlyList<SafetensorsEntry> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Write(stream, [.. tensors.Select(tensor => new SafetensorsTensorSpec(tensor.Name, tensor.DType, tensor.Shape))], index => tensors[index].Data, metadata);
+
+    /// <summary>
+    /// Writes tensors whose bytes <paramref name="dataOf"/> produces one at a time, in order, so a large model is
+    /// never held in memory twice. Replaces the file.
+    /// </summary>
+    public static void Write(string path, IReadOnlyList<SafetensorsTensorSpec> tensors, Func<int, ReadOnlyMemory<byte>> dataOf, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20);
+            Write(stream, tensors, dataOf, metadata);
+            stream.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
+    }
+
+    /// <summary>Writes tensors whose bytes <paramref name="dataOf"/> produces one at a time to a stream.</summary>
+    public static void Write(Stream stream, IReadOnlyList<SafetensorsTensorSpec> tensors, Func<int, ReadOnlyMemory<byte>> dataOf, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var header = BuildHeader(tensors, metadata);
         Span<byte> length = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
         stream.Write(length);
         stream.Write(header);
-        foreach (var tensor in tensors)
+        for (var index = 0; index < tensors.Count; index++)
         {
-            stream.Write(tensor.Data.Span);
+            var data = dataOf(index);
+            if (data.Length != tensors[index].ByteLength)
+            {
+                throw new ArgumentException($"Tensor '{tensors[index].Name}' ({tensors[index].DType} {SafetensorsTensorInfo.FormatShape(tensors[index].Shape)}) needs {tensors[index].ByteLength} bytes but {data.Length} were given.", nameof(dataOf));
+            }
+
+            stream.Write(data.Span);
         }
     }
 
-    private static byte[] BuildHeader(IReadOnlyList<SafetensorsEntry> tensors, IReadOnlyDictionary<string, string>? metadata)
+    private static byte[] BuildHeader(IReadOnlyList<SafetensorsTensorSpec> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         using var buffer = new MemoryStream();
@@ -68,7 +93,7 @@ public static class SafetensorsWriter
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
-                offset += tensor.Data.Length;
+                offset += tensor.ByteLength;
                 json.WriteNumberValue(offset);
                 json.WriteEndArray();
                 json.WriteEndObject();
@@ -86,7 +111,7 @@ public static class SafetensorsWriter
         return buffer.ToArray();
     }
 
-    private static void Validate(SafetensorsEntry tensor, HashSet<string> names)
+    private static void Validate(SafetensorsTensorSpec tensor, HashSet<string> names)
     {
         if (string.IsNullOrEmpty(tensor.Name) || tensor.Name == SafetensorsHeader.MetadataKey)
         {
@@ -98,10 +123,9 @@ public static class SafetensorsWriter
             throw new ArgumentException($"Tensor '{tensor.Name}' is listed twice.", nameof(tensor));
         }
 
-        var expected = tensor.Shape.Aggregate(1L, (product, dimension) => product * dimension) * tensor.DType.ElementSize();
-        if (tensor.Data.Length != expected)
+        if (tensor.Shape.Any(dimension => dimension < 0))
         {
-            throw new ArgumentException($"Tensor '{tensor.Name}' ({tensor.DType} {SafetensorsTensorInfo.FormatShape(tensor.Shape)}) needs {expected} bytes but {tensor.Data.Length} were given.", nameof(tensor));
+            throw new ArgumentException($"Tensor '{tensor.Name}' has a negative dimension in {SafetensorsTensorInfo.FormatShape(tensor.Shape)}.", nameof(tensor));
         }
     }
 }

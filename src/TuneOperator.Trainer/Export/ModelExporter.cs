@@ -39,30 +39,27 @@ public static class ModelExporter
         options ??= new ModelExportOptions();
         var dtype = options.Dtype ?? model.parameters().First().dtype;
         var loraWeights = Lora.FindLayers(model).ToDictionary(entry => entry.Name + ".weight", entry => entry.Layer, StringComparer.Ordinal);
-        var entries = new List<SafetensorsEntry>();
-        foreach (var (name, tensor) in model.state_dict())
+        var tensors = model.state_dict()
+            .Where(pair => !pair.Key.Contains(".lora_A.", StringComparison.Ordinal) && !pair.Key.Contains(".lora_B.", StringComparison.Ordinal))
+            .ToList();
+        var specs = tensors.Select(pair => new SafetensorsTensorSpec(pair.Key, SafetensorsTensors.ToSafetensors(dtype), pair.Value.shape)).ToList();
+        ReadOnlyMemory<byte> DataOf(int index)
         {
-            if (name.Contains(".lora_A.", StringComparison.Ordinal) || name.Contains(".lora_B.", StringComparison.Ordinal))
+            var (name, tensor) = tensors[index];
+            if (!loraWeights.TryGetValue(name, out var layer))
             {
-                continue;
+                return SafetensorsTensors.ToEntry(name, tensor, dtype).Data;
             }
 
-            if (loraWeights.TryGetValue(name, out var layer))
-            {
-                using var merged = layer.MergedWeight();
-                entries.Add(SafetensorsTensors.ToEntry(name, merged, dtype));
-            }
-            else
-            {
-                entries.Add(SafetensorsTensors.ToEntry(name, tensor, dtype));
-            }
+            using var merged = layer.MergedWeight();
+            return SafetensorsTensors.ToEntry(name, merged, dtype).Data;
         }
 
         var config = model.Config with { TorchDtype = SafetensorsTensors.ToTorchDtypeName(dtype) };
         AtomicDirectory.Write(directory, temporary =>
         {
             config.Save(temporary);
-            SafetensorsWriter.Write(Path.Combine(temporary, SafetensorsCheckpoint.SingleFileName), entries, Metadata);
+            SafetensorsWriter.Write(Path.Combine(temporary, SafetensorsCheckpoint.SingleFileName), specs, DataOf, Metadata);
             CopyTokenizerFiles(options.TokenizerSource, temporary);
         });
     }

@@ -102,6 +102,17 @@ public sealed class SafetensorsTests : IDisposable
         Assert.Contains("16 bytes", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Lazily_produced_data_of_the_wrong_size_leaves_no_file()
+    {
+        var path = Path.Combine(directory, "lazy.safetensors");
+        var error = Assert.Throws<ArgumentException>(() => SafetensorsWriter.Write(path,
+            [new SafetensorsTensorSpec("a", SafetensorsDType.F32, [1]), new SafetensorsTensorSpec("b", SafetensorsDType.F32, [2])],
+            index => index == 0 ? Floats(1) : Floats(1, 2, 3)));
+        Assert.Contains("'b'", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
     private string WriteRaw(string json, int dataBytes)
     {
         var path = Path.Combine(directory, $"raw-{Guid.NewGuid():N}.safetensors");
@@ -149,6 +160,7 @@ public sealed class SafetensorsTests : IDisposable
 
         using var checkpoint = SafetensorsCheckpoint.Open(directory);
         Assert.Equal(["a", "b"], checkpoint.Tensors.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(3, checkpoint.ParameterCount);
         Assert.Equal(Floats(2, 3), checkpoint.ReadBytes("b"));
         Assert.EndsWith("model-00002-of-00002.safetensors", checkpoint.FileOf("b"), StringComparison.Ordinal);
     }

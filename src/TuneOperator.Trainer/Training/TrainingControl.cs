@@ -4,22 +4,45 @@ namespace TuneOperator.Trainer.Training;
 
 /// <summary>
 /// Controls a running loop from another thread: pause and resume between steps, and ask for a checkpoint at the
-/// next step boundary. Stopping is cancellation of the token passed to the loop.
+/// next step boundary (a paused loop wakes up to write it and stays paused). Stopping is cancellation of the token
+/// passed to the loop.
 /// </summary>
-public sealed class TrainingControl : IDisposable
+public sealed class TrainingControl
 {
-    private readonly ManualResetEventSlim running = new(initialState: true);
-    private readonly Lock gate = new();
+    private readonly object gate = new();
+    private bool paused;
     private TaskCompletionSource<CheckpointInfo>? checkpointRequest;
 
     /// <summary>Whether the loop is asked to wait between steps.</summary>
-    public bool IsPaused => !running.IsSet;
+    public bool IsPaused
+    {
+        get
+        {
+            lock (gate)
+            {
+                return paused;
+            }
+        }
+    }
 
     /// <summary>Makes the loop wait before its next step.</summary>
-    public void Pause() => running.Reset();
+    public void Pause()
+    {
+        lock (gate)
+        {
+            paused = true;
+        }
+    }
 
     /// <summary>Lets a paused loop continue.</summary>
-    public void Resume() => running.Set();
+    public void Resume()
+    {
+        lock (gate)
+        {
+            paused = false;
+            Monitor.PulseAll(gate);
+        }
+    }
 
     /// <summary>
     /// Asks for a checkpoint at the next step boundary (also while paused); the task completes with it, or faults
@@ -30,14 +53,10 @@ public sealed class TrainingControl : IDisposable
         lock (gate)
         {
             checkpointRequest ??= new TaskCompletionSource<CheckpointInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var task = checkpointRequest.Task;
-            running.Set();
-            return task;
+            Monitor.PulseAll(gate);
+            return checkpointRequest.Task;
         }
     }
-
-    /// <inheritdoc />
-    public void Dispose() => running.Dispose();
 
     /// <summary>Takes a pending checkpoint request, if any.</summary>
     internal TaskCompletionSource<CheckpointInfo>? TakeCheckpointRequest()
@@ -50,24 +69,25 @@ public sealed class TrainingControl : IDisposable
         }
     }
 
-    /// <summary>Whether a checkpoint request is pending.</summary>
-    internal bool HasCheckpointRequest
+    /// <summary>Blocks while paused and no checkpoint is requested; throws when cancelled.</summary>
+    internal void WaitWhilePaused(CancellationToken cancellationToken)
     {
-        get
+        using var registration = cancellationToken.Register(() =>
         {
             lock (gate)
             {
-                return checkpointRequest is not null;
+                Monitor.PulseAll(gate);
+            }
+        });
+        lock (gate)
+        {
+            while (paused && checkpointRequest is null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Monitor.Wait(gate);
             }
         }
-    }
 
-    /// <summary>Blocks while paused, waking for checkpoint requests; throws when cancelled.</summary>
-    internal void WaitWhilePaused(CancellationToken cancellationToken)
-    {
-        while (IsPaused && !HasCheckpointRequest)
-        {
-            running.Wait(cancellationToken);
-        }
+        cancellationToken.ThrowIfCancellationRequested();
     }
 }

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 
 namespace TuneOperator.Trainer.Tests.Checkpoints;
 
+[Collection(SerialTorchCollection.Name)]
 public sealed class ExactResumeTests : IDisposable
 {
     private const int TotalSteps = 14;

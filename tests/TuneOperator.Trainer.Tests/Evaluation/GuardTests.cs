@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace TuneOperator.Trainer.Tests.Evaluation;
 
+[Collection(SerialTorchCollection.Name)]
 public sealed class GuardTests
 {
     public GuardTests() => TorchRuntime.Initialize(2);

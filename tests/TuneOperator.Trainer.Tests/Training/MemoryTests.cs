@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace TuneOperator.Trainer.Tests.Training;
 
+[Collection(SerialTorchCollection.Name)]
 public sealed class MemoryTests
 {
     public MemoryTests() => TorchRuntime.Initialize(2);

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace TuneOperator.Trainer.Tests.Training;
 
+[Collection(SerialTorchCollection.Name)]
 public sealed class TrainingLoopTests : IDisposable
 {
     private readonly string directory = Path.Combine(Path.GetTempPath(), "loop-tests-" + Guid.NewGuid().ToString("N"));

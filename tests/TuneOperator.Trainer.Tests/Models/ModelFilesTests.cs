@@ -141,6 +141,9 @@ public sealed class ModelFilesTests
         Assert.DoesNotContain("lm_head.weight", classifier.state_dict().Keys);
         Assert.True(TinyModels.Identical(model.state_dict()["model.norm.weight"], classifier.state_dict()["model.norm.weight"]));
         Assert.Equal("LlamaForSequenceClassification", classifier.Config.Architecture);
+        using var again = ModelLoader.Load(directory.Path, new ModelLoadOptions(Head: ModelHead.SequenceClassification, NumLabels: 5));
+        Assert.True(TinyModels.Identical(classifier.state_dict()["score.weight"], again.state_dict()["score.weight"]), "the new head is seeded");
+        Assert.InRange(classifier.state_dict()["score.weight"].std().ToSingle(), 0.01f, 0.03f);
 
         ModelExporter.SaveModel(classifier, directory.Combine("classifier"));
         using var reloaded = ModelLoader.Load(directory.Combine("classifier"));

@@ -101,6 +101,40 @@ public sealed class ModelFilesTests
         Assert.Equal(["out", "tokenizer.json"], Directory.GetFileSystemEntries(directory.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData("llama", false)]
+    [InlineData("qwen2", true)]
+    [InlineData("gpt2", true)]
+    public void Logits_match_a_scalar_reference_implementation_read_from_the_saved_files(string architecture, bool tied)
+    {
+        using var directory = new TempDirectory();
+        var config = architecture == "gpt2" ? TinyModels.Gpt2() : TinyModels.Llama(tied: tied, architecture: architecture);
+        using var model = ModelFactory.Create(config, seed: 12);
+        using (torch.no_grad())
+        {
+            // Non-trivial norms and biases so that every tensor matters.
+            foreach (var (name, parameter) in model.named_parameters().Where(pair => pair.parameter.dim() == 1))
+            {
+                parameter.add_(torch.randn(parameter.shape) * 0.1);
+            }
+        }
+
+        ModelExporter.SaveModel(model, directory.Path);
+        long[] ids = [3, 14, 15, 9, 26, 5, 31];
+        var expected = architecture == "gpt2" ? new ReferenceGpt2(directory.Path).Forward(ids) : new ReferenceLlama(directory.Path).Forward(ids);
+        using var noGrad = torch.no_grad();
+        using var logits = model.forward(TinyModels.Ids(ids));
+        var actual = logits.data<float>().ToArray();
+        var vocab = (int)logits.shape[2];
+        for (var t = 0; t < ids.Length; t++)
+        {
+            for (var v = 0; v < vocab; v++)
+            {
+                Assert.True(Math.Abs(expected[t][v] - actual[(t * vocab) + v]) < 1e-4, $"position {t}, token {v}: {expected[t][v]} vs {actual[(t * vocab) + v]}");
+            }
+        }
+    }
+
     [Fact]
     public void Bfloat16_files_load_into_the_compute_dtype()
     {

@@ -3,7 +3,8 @@ namespace TuneOperator.Data.Datasets;
 /// <summary>
 /// Reads a <see cref="PreparedDataset"/> as batches in the seeded order of each epoch (<see cref="EpochPlan"/>), packed
 /// or padded as the options say. Reading can start at any <see cref="DataPosition"/> a batch reported as
-/// <see cref="Batch.Next"/>, and then yields exactly the batches the uninterrupted run would have.
+/// <see cref="Batch.Next"/>, and then yields exactly the batches the uninterrupted run would have. Not thread-safe: it
+/// caches the plan of the last epoch read.
 /// </summary>
 public sealed class DataLoader
 {
@@ -23,7 +24,7 @@ public sealed class DataLoader
         foreach (var source in data.Sources.Where(s => s.Train.Count == 0))
         {
             throw new InvalidOperationException(
-                $"dataset source '{source.Name}' has no training rows left after preprocessing: {data.Report.Summary()}");
+                $"dataset source '{source.Name}' has no training rows left after preprocessing: {data.Report.Summary()}; first problem: {data.Report.FirstProblem() ?? "none"}");
         }
 
         this.data = data;
@@ -82,7 +83,7 @@ public sealed class DataLoader
         return Batches(rows, start, epochPlan.Order.Count, cancellationToken);
     }
 
-    /// <summary>The validation examples in file order, padded batch by batch (never packed).</summary>
+    /// <summary>The validation examples in file order, padded batch by batch (never packed); a batch's Next index counts the validation examples read so far.</summary>
     public IEnumerable<Batch> ReadValidation()
     {
         var examples = data.Validation;

@@ -6,7 +6,7 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using k8s.Models;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using YamlDotNet.Core.Events;
 
 namespace TuneOperator.Api.Validation;
 
@@ -194,22 +194,26 @@ public static partial class ManifestReader
     private static List<JsonNode?> ParseDocuments(string yaml, out ValidationError? error)
     {
         error = null;
-        var stream = new YamlStream();
+        var documents = new List<JsonNode?>();
+        var errors = new List<ValidationError>();
         try
         {
-            stream.Load(new StringReader(yaml));
+            var parser = new Parser(new StringReader(yaml));
+            var anchors = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+            parser.Consume<StreamStart>();
+            while (parser.TryConsume<DocumentStart>(out _))
+            {
+                anchors.Clear();
+                documents.Add(ReadNode(parser, "", anchors, errors));
+                parser.Consume<DocumentEnd>();
+            }
+
+            parser.Consume<StreamEnd>();
         }
         catch (YamlException e)
         {
             error = new ValidationError("", $"invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}");
             return [];
-        }
-
-        var documents = new List<JsonNode?>();
-        var errors = new List<ValidationError>();
-        foreach (var document in stream.Documents)
-        {
-            documents.Add(Convert(document.RootNode, "", errors));
         }
 
         if (errors.Count > 0)
@@ -221,44 +225,75 @@ public static partial class ManifestReader
         return documents;
     }
 
-    private static JsonNode? Convert(YamlNode node, string path, List<ValidationError> errors)
+    private static JsonNode? ReadNode(IParser parser, string path, Dictionary<string, JsonNode?> anchors, List<ValidationError> errors)
     {
-        switch (node)
+        if (parser.TryConsume<AnchorAlias>(out var alias))
         {
-            case YamlMappingNode mapping:
-                var obj = new JsonObject();
-                foreach (var (keyNode, valueNode) in mapping.Children)
-                {
-                    var key = keyNode is YamlScalarNode scalarKey ? scalarKey.Value ?? "" : keyNode.ToString();
-                    var childPath = SchemaChecker.Join(path, key);
-                    if (obj.ContainsKey(key))
-                    {
-                        errors.Add(new ValidationError(childPath, $"duplicate field \"{key}\" (line {keyNode.Start.Line}); keep one"));
-                        continue;
-                    }
-
-                    obj[key] = Convert(valueNode, childPath, errors);
-                }
-
-                return obj;
-            case YamlSequenceNode sequence:
-                var array = new JsonArray();
-                var index = 0;
-                foreach (var item in sequence.Children)
-                {
-                    array.Add(Convert(item, $"{path}[{index++}]", errors));
-                }
-
-                return array;
-            case YamlScalarNode scalar:
-                return Scalar(scalar);
-            default:
-                errors.Add(new ValidationError(path, "unsupported YAML node"));
+            if (!anchors.TryGetValue(alias.Value.Value, out var target))
+            {
+                errors.Add(new ValidationError(path, $"unknown YAML alias *{alias.Value.Value} (line {alias.Start.Line})"));
                 return null;
+            }
+
+            return target?.DeepClone();
         }
+
+        JsonNode? node;
+        AnchorName anchor;
+        if (parser.TryConsume<Scalar>(out var scalar))
+        {
+            anchor = scalar.Anchor;
+            node = ScalarValue(scalar);
+        }
+        else if (parser.TryConsume<MappingStart>(out var mappingStart))
+        {
+            anchor = mappingStart.Anchor;
+            var obj = new JsonObject();
+            while (!parser.TryConsume<MappingEnd>(out _))
+            {
+                var keyStart = parser.Current?.Start.Line ?? 0;
+                var keyNode = ReadNode(parser, path, anchors, errors);
+                var key = keyNode is JsonValue k && k.GetValueKind() == JsonValueKind.String ? k.GetValue<string>() : keyNode?.ToJsonString() ?? "null";
+                var childPath = SchemaChecker.Join(path, key);
+                var value = ReadNode(parser, childPath, anchors, errors);
+                if (obj.ContainsKey(key))
+                {
+                    errors.Add(new ValidationError(childPath, $"duplicate field \"{key}\" (line {keyStart}); keep one"));
+                    continue;
+                }
+
+                obj[key] = value;
+            }
+
+            node = obj;
+        }
+        else if (parser.TryConsume<SequenceStart>(out var sequenceStart))
+        {
+            anchor = sequenceStart.Anchor;
+            var array = new JsonArray();
+            var index = 0;
+            while (!parser.TryConsume<SequenceEnd>(out _))
+            {
+                array.Add(ReadNode(parser, $"{path}[{index++}]", anchors, errors));
+            }
+
+            node = array;
+        }
+        else
+        {
+            var current = parser.Current;
+            throw new YamlException(current?.Start ?? Mark.Empty, current?.End ?? Mark.Empty, $"unexpected {current?.GetType().Name}");
+        }
+
+        if (!anchor.IsEmpty)
+        {
+            anchors[anchor.Value] = node?.DeepClone();
+        }
+
+        return node;
     }
 
-    private static JsonNode? Scalar(YamlScalarNode scalar)
+    private static JsonNode? ScalarValue(Scalar scalar)
     {
         var text = scalar.Value ?? "";
         var tag = scalar.Tag.IsEmpty ? null : scalar.Tag.Value;

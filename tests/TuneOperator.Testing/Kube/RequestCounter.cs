@@ -1,0 +1,24 @@
+using System.Collections.Concurrent;
+
+namespace TuneOperator.Testing.Kube;
+
+/// <summary>Counts of requests the fake received, by verb and resource.</summary>
+public sealed class RequestCounter
+{
+    private readonly ConcurrentDictionary<(string Verb, string Resource), long> _counts = new();
+
+    /// <summary>All counts, keyed by verb and resource (plural, or plural.group).</summary>
+    public IReadOnlyDictionary<(string Verb, string Resource), long> Snapshot => new Dictionary<(string, string), long>(_counts);
+
+    /// <summary>How many requests had this verb (and resource, when given).</summary>
+    /// <param name="verb">e.g. <c>create</c>, <c>list</c>, <c>watch</c>.</param>
+    /// <param name="resource">A plural (<c>pods</c>) or plural.group; null for all resources.</param>
+    public long Count(string verb, string? resource = null) =>
+        _counts.Where(c => c.Key.Verb == verb && (resource is null || c.Key.Resource == resource || (c.Key.Resource.Split('.')[0] == resource && !resource.Contains('.', StringComparison.Ordinal))))
+            .Sum(c => c.Value);
+
+    /// <summary>Sets every count back to zero.</summary>
+    public void Reset() => _counts.Clear();
+
+    internal void Record(string verb, string resource) => _counts.AddOrUpdate((verb, resource), 1, (_, n) => n + 1);
+}

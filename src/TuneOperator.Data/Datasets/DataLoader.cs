@@ -66,6 +66,29 @@ public sealed class DataLoader
     }
 
     /// <summary>
+    /// The position at which batch <paramref name="batchIndex"/> of <paramref name="epoch"/> starts, for callers that
+    /// count batches rather than examples; an index at or past the epoch's end gives the start of the next epoch.
+    /// </summary>
+    public DataPosition PositionOfBatch(int epoch, int batchIndex)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batchIndex);
+        var epochPlan = Plan(epoch);
+        long examples;
+        if (!data.Options.Packing)
+        {
+            examples = (long)batchIndex * batchSize;
+        }
+        else
+        {
+            examples = SequencePacker.Pack(Examples(epochPlan, 0), data.Options.MaxSeqLength, padTokenId)
+                .Take(batchIndex * batchSize)
+                .Sum(s => (long)s.Examples);
+        }
+
+        return examples >= epochPlan.Order.Count ? new DataPosition(epoch + 1, 0) : new DataPosition(epoch, examples);
+    }
+
+    /// <summary>
     /// The batches from <paramref name="start"/> to the end of its epoch; the last one may be smaller. The last batch's
     /// <see cref="Batch.Next"/> is the start of the following epoch.
     /// </summary>

@@ -308,7 +308,18 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     public int? TokenToId(string? token) => token is not null && tokensToIds.TryGetValue(token, out var id) ? id : null;
 
     /// <inheritdoc/>
-    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
+    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt) =>
+        ApplyChatTemplate(messages, addGenerationPrompt, null, null);
+
+    /// <summary>
+    /// Renders a conversation with the chat template and extra template variables (e.g. enable_thinking = false for
+    /// Qwen3); <paramref name="timeProvider"/> is the clock of strftime_now (the system clock when null).
+    /// </summary>
+    public string ApplyChatTemplate(
+        IReadOnlyList<ChatMessage> messages,
+        bool addGenerationPrompt,
+        IReadOnlyDictionary<string, object?>? extraVariables,
+        TimeProvider? timeProvider)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var template = compiledChatTemplate ??= CompileChatTemplate();
@@ -326,7 +337,12 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         AddVariable(variables, "eos_token", EosToken);
         AddVariable(variables, "pad_token", PadToken);
         AddVariable(variables, "unk_token", UnknownToken);
-        return template.Render(variables);
+        foreach (var (name, value) in extraVariables ?? new Dictionary<string, object?>())
+        {
+            variables[name] = value;
+        }
+
+        return template.Render(variables, timeProvider);
     }
 
     private JinjaTemplate CompileChatTemplate()

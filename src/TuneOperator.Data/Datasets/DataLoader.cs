@@ -3,7 +3,8 @@ namespace TuneOperator.Data.Datasets;
 /// <summary>
 /// Reads a <see cref="PreparedDataset"/> as batches in the seeded order of each epoch (<see cref="EpochPlan"/>), packed
 /// or padded as the options say. Reading can start at any <see cref="DataPosition"/> a batch reported as
-/// <see cref="Batch.Next"/>, and then yields exactly the batches the uninterrupted run would have.
+/// <see cref="Batch.Next"/>, and then yields exactly the batches the uninterrupted run would have. Not thread-safe: it
+/// caches the plan of the last epoch read.
 /// </summary>
 public sealed class DataLoader
 {
@@ -23,7 +24,7 @@ public sealed class DataLoader
         foreach (var source in data.Sources.Where(s => s.Train.Count == 0))
         {
             throw new InvalidOperationException(
-                $"dataset source '{source.Name}' has no training rows left after preprocessing: {data.Report.Summary()}");
+                $"dataset source '{source.Name}' has no training rows left after preprocessing: {data.Report.Summary()}; first problem: {data.Report.FirstProblem() ?? "none"}");
         }
 
         this.data = data;
@@ -65,6 +66,29 @@ public sealed class DataLoader
     }
 
     /// <summary>
+    /// The position at which batch <paramref name="batchIndex"/> of <paramref name="epoch"/> starts, for callers that
+    /// count batches rather than examples; an index at or past the epoch's end gives the start of the next epoch.
+    /// </summary>
+    public DataPosition PositionOfBatch(int epoch, int batchIndex)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batchIndex);
+        var epochPlan = Plan(epoch);
+        long examples;
+        if (!data.Options.Packing)
+        {
+            examples = (long)batchIndex * batchSize;
+        }
+        else
+        {
+            examples = SequencePacker.Pack(Examples(epochPlan, 0), data.Options.MaxSeqLength, padTokenId)
+                .Take(batchIndex * batchSize)
+                .Sum(s => (long)s.Examples);
+        }
+
+        return examples >= epochPlan.Order.Count ? new DataPosition(epoch + 1, 0) : new DataPosition(epoch, examples);
+    }
+
+    /// <summary>
     /// The batches from <paramref name="start"/> to the end of its epoch; the last one may be smaller. The last batch's
     /// <see cref="Batch.Next"/> is the start of the following epoch.
     /// </summary>
@@ -82,7 +106,7 @@ public sealed class DataLoader
         return Batches(rows, start, epochPlan.Order.Count, cancellationToken);
     }
 
-    /// <summary>The validation examples in file order, padded batch by batch (never packed).</summary>
+    /// <summary>The validation examples in file order, padded batch by batch (never packed); a batch's Next index counts the validation examples read so far.</summary>
     public IEnumerable<Batch> ReadValidation()
     {
         var examples = data.Validation;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using TuneOperator.Api;
 
 namespace TuneOperator.Data.Datasets;
 
@@ -33,6 +34,28 @@ public sealed record DataReport(IReadOnlyList<SourceReport> Files)
             .OrderBy(g => g.Key)
             .Select(g => new DropSummary(g.Key, g.Sum(d => d.Count), [.. g.SelectMany(d => d.First).Take(samples)])),
     ];
+
+    /// <summary>
+    /// Entries for <c>status.metrics</c>: <c>droppedRows</c> (all files) and <c>droppedRows_empty</c>,
+    /// <c>droppedRows_malformed</c>, <c>droppedRows_overLong</c>, <c>droppedRows_duplicate</c> for the reasons that occurred.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Metrics()
+    {
+        var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal) { [MetricNames.DroppedRows] = DroppedTotal };
+        foreach (var drop in Drops())
+        {
+            metrics[$"{MetricNames.DroppedRows}_{JsonNamingPolicyName(drop.Reason)}"] = drop.Count;
+        }
+
+        return metrics;
+    }
+
+    /// <summary>The first message of the most frequent drop reason, e.g. to explain why nothing is left; null without drops.</summary>
+    public string? FirstProblem() =>
+        Drops(1).OrderByDescending(d => d.Count).FirstOrDefault()?.First.FirstOrDefault()?.ToString();
+
+    private static string JsonNamingPolicyName(DropReason reason) =>
+        System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(reason.ToString());
 
     /// <summary>
     /// One line for a status message, e.g. <c>kept 97 of 100 rows (12345 tokens); dropped 3: malformed 2 (train.jsonl:4, train.jsonl:9), duplicate 1 (train.jsonl:7)</c>.

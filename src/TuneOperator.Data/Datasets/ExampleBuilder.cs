@@ -5,10 +5,11 @@ namespace TuneOperator.Data.Datasets;
 
 /// <summary>
 /// Renders rows to text (prompt template, chat template) and tokenises them into <see cref="TokenizedExample"/>s with
-/// loss masks. With <see cref="DataOptions.ResponseOnly"/>, only the instruction output, the assistant turns of a chat
-/// (with their end-of-turn markup) and an EOS that follows a trained token are trained on. The text is encoded in one piece so merges
-/// across the prompt/response boundary match the tokenizer's own; when that would move the boundary, each part is
-/// encoded on its own instead.
+/// loss masks. With <see cref="DataOptions.ResponseOnly"/>, only the instruction output, the assistant answers of a chat
+/// (with their end-of-turn markup) and an EOS that follows a trained token are trained on. An instruction row is
+/// encoded in one piece so merges across the prompt/response boundary match the tokenizer's own; when a merge would
+/// move the boundary, prompt and output are encoded separately instead. Chat answers are located on token ids (see
+/// <see cref="EncodeChat"/>). A conversation the chat template rejects is a malformed row.
 /// </summary>
 /// <param name="tokenizer">The model's tokenizer.</param>
 /// <param name="options">The dataset options.</param>

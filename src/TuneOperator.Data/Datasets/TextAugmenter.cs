@@ -26,7 +26,7 @@ public sealed class TextAugmenter
         if (counterparts.Count > 0)
         {
             var alternatives = string.Join('|', counterparts.Keys.OrderByDescending(k => k.Length).Select(Regex.Escape));
-            counterfactual = new Regex($@"\b(?:{alternatives})\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            counterfactual = new Regex($@"(?<!\w)(?:{alternatives})(?!\w)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         }
     }
 

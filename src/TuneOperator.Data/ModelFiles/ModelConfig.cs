@@ -68,6 +68,18 @@ public sealed record ModelConfig
     /// <summary>RoPE scaling (Llama 3.1/3.2 <c>llama3</c>, or <c>linear</c>); null for none.</summary>
     public RopeScaling? RopeScaling { get; init; }
 
+    /// <summary>Dropout on attention probabilities during training (<c>attn_pdrop</c> / <c>attention_dropout</c>).</summary>
+    public double AttentionDropout { get; init; }
+
+    /// <summary>GPT-2 only: dropout on the residual branches (<c>resid_pdrop</c>).</summary>
+    public double ResidualDropout { get; init; }
+
+    /// <summary>GPT-2 only: dropout on the summed embeddings (<c>embd_pdrop</c>).</summary>
+    public double EmbeddingDropout { get; init; }
+
+    /// <summary>Mistral only: tokens attend to at most this many previous positions (<c>sliding_window</c>).</summary>
+    public int? SlidingWindow { get; init; }
+
     /// <summary>Whether the output head shares the embedding matrix.</summary>
     public bool TieWordEmbeddings { get; init; }
 
@@ -166,6 +178,9 @@ public sealed record ModelConfig
                 IntermediateSize = Integer(json, "n_inner", path) ?? 4 * hidden,
                 MaxPositions = Required(json, "n_positions", path),
                 NormEps = Number(json, "layer_norm_epsilon", path) ?? 1e-5,
+                AttentionDropout = Number(json, "attn_pdrop", path) ?? 0.1,
+                ResidualDropout = Number(json, "resid_pdrop", path) ?? 0.1,
+                EmbeddingDropout = Number(json, "embd_pdrop", path) ?? 0.1,
                 TieWordEmbeddings = true,
                 AttentionBias = true,
                 NumLabels = numLabels,
@@ -193,6 +208,8 @@ public sealed record ModelConfig
                 NormEps = Number(json, "rms_norm_eps", path) ?? 1e-6,
                 RopeTheta = Number(json, "rope_theta", path) ?? 10000,
                 RopeScaling = ReadRopeScaling(json, path),
+                AttentionDropout = Number(json, "attention_dropout", path) ?? 0,
+                SlidingWindow = type == "mistral" ? Integer(json, "sliding_window", path) : null,
                 TieWordEmbeddings = Boolean(json, "tie_word_embeddings", path) ?? false,
                 AttentionBias = type == "qwen2" || (Boolean(json, "attention_bias", path) ?? false),
                 NumLabels = numLabels,
@@ -227,6 +244,18 @@ public sealed record ModelConfig
         Positive(IntermediateSize, "intermediate_size");
         Positive(MaxPositions, "max_position_embeddings");
         Positive(NumLabels, "num_labels");
+        foreach (var (value, field) in new[] { (AttentionDropout, "attention_dropout"), (ResidualDropout, "resid_pdrop"), (EmbeddingDropout, "embd_pdrop") })
+        {
+            if (value is < 0 or >= 1)
+            {
+                throw new ModelFileException($"{path}: {field} must be in [0, 1) (got {value}).");
+            }
+        }
+
+        if (SlidingWindow is <= 0)
+        {
+            throw new ModelFileException($"{path}: sliding_window must be a positive integer or null (got {SlidingWindow}).");
+        }
         if (HiddenSize % NumHeads != 0)
         {
             throw new ModelFileException($"{path}: hidden_size {HiddenSize} must be divisible by num_attention_heads {NumHeads}.");
@@ -266,6 +295,9 @@ public sealed record ModelConfig
             json["n_ctx"] = MaxPositions;
             json["layer_norm_epsilon"] = NormEps;
             json["activation_function"] = "gelu_new";
+            json["attn_pdrop"] = AttentionDropout;
+            json["resid_pdrop"] = ResidualDropout;
+            json["embd_pdrop"] = EmbeddingDropout;
         }
         else
         {
@@ -278,6 +310,7 @@ public sealed record ModelConfig
             json["rms_norm_eps"] = NormEps;
             json["rope_theta"] = RopeTheta;
             json["hidden_act"] = "silu";
+            json["attention_dropout"] = AttentionDropout;
             if (ModelType != "qwen2")
             {
                 json["attention_bias"] = AttentionBias;
@@ -315,6 +348,11 @@ public sealed record ModelConfig
 
     private static void RejectUnsupported(JsonObject json, string path)
     {
+        if (Boolean(json, "use_sliding_window", path) == true)
+        {
+            throw new ModelFileException($"{path}: use_sliding_window true is not supported for Qwen2 models; set it to false.");
+        }
+
         if (Boolean(json, "mlp_bias", path) == true)
         {
             throw new ModelFileException($"{path}: mlp_bias true is not supported; only bias-free MLPs are.");

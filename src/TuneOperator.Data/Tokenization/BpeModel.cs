@@ -19,7 +19,10 @@ internal sealed class BpeModel
     private readonly Dictionary<string, int> extraSymbols = new(StringComparer.Ordinal);
     private readonly List<string?> symbols = [];
     private readonly Dictionary<long, (int Rank, int Result)> merges = [];
+    private const char SpaceMarker = '\u2581';
+
     private readonly ConcurrentDictionary<string, string[]> cache = new(StringComparer.Ordinal);
+    private bool canSplitBeforeSpaceMarker;
 
     private BpeModel(Dictionary<string, int> tokensToIds, Dictionary<string, int> vocabulary)
     {
@@ -75,7 +78,11 @@ internal sealed class BpeModel
             }
 
             entries[entry.Name] = id;
-            tokensToIds[entry.Name] = id;
+        }
+
+        foreach (var (token, id) in entries)
+        {
+            tokensToIds[token] = id;
         }
 
         var model = new BpeModel(tokensToIds, entries)
@@ -88,6 +95,7 @@ internal sealed class BpeModel
             EndOfWordSuffix = NullIfEmpty(config.GetString("end_of_word_suffix")),
         };
         model.ReadMerges(config.Child("merges"));
+        model.canSplitBeforeSpaceMarker = model.symbols.All(symbol => symbol is null || !HasMarkerAfterOtherCharacter(symbol));
         return model;
     }
 
@@ -108,8 +116,29 @@ internal sealed class BpeModel
                 continue;
             }
 
-            foreach (var token in Merge(word))
+            if (word.Length > MaxCachedWordLength && canSplitBeforeSpaceMarker && ContinuingSubwordPrefix is null && EndOfWordSuffix is null)
             {
+                foreach (var chunk in SplitBeforeSpaceMarkers(word))
+                {
+                    AppendTokens(Merge(chunk), output);
+                }
+            }
+            else
+            {
+                AppendTokens(Merge(word), output);
+            }
+        }
+
+        if (FuseUnknown && UnknownToken is not null)
+        {
+            FuseUnknownTokens(output, start);
+        }
+    }
+
+    private void AppendTokens(string[] merged, List<string> output)
+    {
+        foreach (var token in merged)
+        {
                 if (tokensToIds.ContainsKey(token))
                 {
                     output.Add(token);
@@ -118,18 +147,31 @@ internal sealed class BpeModel
                 {
                     continue;
                 }
-                else
-                {
-                    output.Add(UnknownToken ?? throw new InvalidOperationException(
-                        $"the piece \"{token}\" is not in the vocabulary and the BPE model has no unk_token."));
-                }
+            else
+            {
+                output.Add(UnknownToken ?? throw new InvalidOperationException(
+                    $"the piece \"{token}\" is not in the vocabulary and the BPE model has no unk_token."));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Splits a long word before each run of SentencePiece space markers. Exact when no symbol has a marker after
+    /// another character (then no merge can cross such a point), which <see cref="canSplitBeforeSpaceMarker"/> checks.
+    /// </summary>
+    private static IEnumerable<string> SplitBeforeSpaceMarkers(string word)
+    {
+        var start = 0;
+        for (var i = 1; i < word.Length; i++)
+        {
+            if (word[i] == SpaceMarker && word[i - 1] != SpaceMarker)
+            {
+                yield return word[start..i];
+                start = i;
             }
         }
 
-        if (FuseUnknown && UnknownToken is not null)
-        {
-            FuseUnknownTokens(output, start);
-        }
+        yield return word[start..];
     }
 
     private bool TryByteFallback(string token, List<string> output)
@@ -356,6 +398,19 @@ internal sealed class BpeModel
             merges.TryAdd(Key(Symbol(left), Symbol(right)), (rank, Symbol(buffer.AsSpan(0, mergedLength))));
             rank++;
         }
+    }
+
+    private static bool HasMarkerAfterOtherCharacter(string symbol)
+    {
+        for (var i = 1; i < symbol.Length; i++)
+        {
+            if (symbol[i] == SpaceMarker && symbol[i - 1] != SpaceMarker)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static long Key(int left, int right) => ((long)left << 32) | (uint)right;

@@ -163,7 +163,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
             tokenizerPath,
             configPath ?? ConfigFileName);
 
-    /// <summary>Loads a tokenizer from the UTF-8 JSON of tokenizer.json and tokenizer_config.json.</summary>
+    /// <summary>Loads a tokenizer from the UTF-8 JSON of tokenizer.json and tokenizer_config.json (null or empty: none).</summary>
     public static HuggingFaceTokenizer FromJson(
         ReadOnlyMemory<byte> tokenizerJson,
         ReadOnlyMemory<byte>? configJson,
@@ -172,7 +172,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         string configSource = ConfigFileName)
     {
         using var tokenizerDocument = Parse(tokenizerJson, tokenizerSource);
-        using var configDocument = configJson is { } config ? Parse(config, configSource) : null;
+        using var configDocument = configJson is { Length: > 0 } config ? Parse(config, configSource) : null;
         var root = new JsonConfig(tokenizerDocument.RootElement, tokenizerSource, "$");
         if (root.Element.ValueKind != JsonValueKind.Object)
         {
@@ -185,6 +185,36 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
 
     /// <summary>Splits text into tokens (vocabulary pieces).</summary>
     public IReadOnlyList<string> Tokenize(string text, bool addSpecialTokens = false)
+    {
+        var tokens = Split(text, model.Encode);
+        if (postProcessor is not null)
+        {
+            return postProcessor.Process(tokens, addSpecialTokens);
+        }
+
+        if (addSpecialTokens)
+        {
+            if (AddBosToken && BosToken is not null)
+            {
+                tokens.Insert(0, BosToken);
+            }
+
+            if (AddEosToken && EosToken is not null)
+            {
+                tokens.Add(EosToken);
+            }
+        }
+
+        return tokens;
+    }
+
+    /// <summary>
+    /// The words the model receives: added tokens split out, each remaining section normalized and pre-tokenized
+    /// (byte-level words appear in their byte-level characters).
+    /// </summary>
+    public List<string> PreTokenize(string text) => Split(text, static (words, output) => output.AddRange(words));
+
+    private List<string> Split(string text, Action<IReadOnlyList<string>, List<string>> encodeWords)
     {
         ArgumentNullException.ThrowIfNull(text);
         var tokens = new List<string>();
@@ -220,25 +250,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
                 continue;
             }
 
-            EncodeSection(section, i, tokens);
-        }
-
-        if (postProcessor is not null)
-        {
-            return postProcessor.Process(tokens, addSpecialTokens);
-        }
-
-        if (addSpecialTokens)
-        {
-            if (AddBosToken && BosToken is not null)
-            {
-                tokens.Insert(0, BosToken);
-            }
-
-            if (AddEosToken && EosToken is not null)
-            {
-                tokens.Add(EosToken);
-            }
+            EncodeSection(section, i, tokens, encodeWords);
         }
 
         return tokens;
@@ -296,7 +308,18 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
     public int? TokenToId(string? token) => token is not null && tokensToIds.TryGetValue(token, out var id) ? id : null;
 
     /// <inheritdoc/>
-    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
+    public string ApplyChatTemplate(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt) =>
+        ApplyChatTemplate(messages, addGenerationPrompt, null, null);
+
+    /// <summary>
+    /// Renders a conversation with the chat template and extra template variables (e.g. enable_thinking = false for
+    /// Qwen3); <paramref name="timeProvider"/> is the clock of strftime_now (the system clock when null).
+    /// </summary>
+    public string ApplyChatTemplate(
+        IReadOnlyList<ChatMessage> messages,
+        bool addGenerationPrompt,
+        IReadOnlyDictionary<string, object?>? extraVariables,
+        TimeProvider? timeProvider)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var template = compiledChatTemplate ??= CompileChatTemplate();
@@ -314,7 +337,12 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         AddVariable(variables, "eos_token", EosToken);
         AddVariable(variables, "pad_token", PadToken);
         AddVariable(variables, "unk_token", UnknownToken);
-        return template.Render(variables);
+        foreach (var (name, value) in extraVariables ?? new Dictionary<string, object?>())
+        {
+            variables[name] = value;
+        }
+
+        return template.Render(variables, timeProvider);
     }
 
     private JinjaTemplate CompileChatTemplate()
@@ -336,7 +364,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
         }
     }
 
-    private void EncodeSection(string section, int sectionIndex, List<string> tokens)
+    private void EncodeSection(string section, int sectionIndex, List<string> tokens, Action<IReadOnlyList<string>, List<string>> encodeWords)
     {
         var text = normalizer?.Normalize(section) ?? section;
         if (text.Length == 0)
@@ -353,7 +381,7 @@ public sealed class HuggingFaceTokenizer : ITextTokenizer
             }
 
             var words = preTokenizer?.PreTokenize(piece, sectionIndex) ?? [piece];
-            model.Encode(words, tokens);
+            encodeWords(words, tokens);
         }
     }
 

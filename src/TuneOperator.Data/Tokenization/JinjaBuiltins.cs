@@ -6,6 +6,44 @@ namespace TuneOperator.Data.Tokenization;
 /// <summary>The filters, tests and methods (Python str, dict and list methods) available to templates.</summary>
 internal static class JinjaBuiltins
 {
+    /// <summary>Python's strftime for the directives chat templates use (%d %b %Y and friends).</summary>
+    public static string FormatTime(DateTimeOffset time, string format)
+    {
+        var culture = CultureInfo.InvariantCulture;
+        var builder = new StringBuilder();
+        for (var i = 0; i < format.Length; i++)
+        {
+            if (format[i] != '%' || i + 1 >= format.Length)
+            {
+                builder.Append(format[i]);
+                continue;
+            }
+
+            var directive = format[++i];
+            builder.Append(directive switch
+            {
+                'a' => time.ToString("ddd", culture),
+                'A' => time.ToString("dddd", culture),
+                'b' => time.ToString("MMM", culture),
+                'B' => time.ToString("MMMM", culture),
+                'd' => time.ToString("dd", culture),
+                'm' => time.ToString("MM", culture),
+                'y' => time.ToString("yy", culture),
+                'Y' => time.ToString("yyyy", culture),
+                'H' => time.ToString("HH", culture),
+                'I' => time.ToString("hh", culture),
+                'M' => time.ToString("mm", culture),
+                'S' => time.ToString("ss", culture),
+                'p' => time.Hour < 12 ? "AM" : "PM",
+                'j' => time.DayOfYear.ToString("000", culture),
+                '%' => "%",
+                _ => throw new JinjaRuntimeError($"strftime_now does not support the directive %{directive}."),
+            });
+        }
+
+        return builder.ToString();
+    }
+
     public static List<string> Characters(string text) => [.. text.EnumerateRunes().Select(r => r.ToString())];
 
     public static bool Contains(object? container, object? item) => container switch

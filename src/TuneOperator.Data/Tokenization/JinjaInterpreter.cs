@@ -7,7 +7,7 @@ namespace TuneOperator.Data.Tokenization;
 internal sealed class JinjaRuntimeError(string message) : Exception(message);
 
 /// <summary>Executes parsed Jinja nodes with Python/Jinja2 semantics for values, filters, tests and methods.</summary>
-internal sealed class JinjaInterpreter(string source, Dictionary<string, object?> variables)
+internal sealed class JinjaInterpreter(string source, Dictionary<string, object?> variables, TimeProvider timeProvider)
 {
     private enum Flow
     {
@@ -43,6 +43,8 @@ internal sealed class JinjaInterpreter(string source, Dictionary<string, object?
         }));
         globals.Set("raise_exception", (JinjaFunction)((positional, _) =>
             throw new JinjaRuntimeError("raise_exception: " + (positional.Count > 0 ? JinjaValues.ToText(positional[0]) : "the template raised an error"))));
+        globals.Set("strftime_now", (JinjaFunction)((positional, _) =>
+            JinjaBuiltins.FormatTime(timeProvider.GetLocalNow(), positional.Count > 0 ? JinjaValues.ToText(positional[0]) : "%Y-%m-%d")));
         globals.Set("dict", (JinjaFunction)((_, named) => named.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal)));
         var scope = new Scope(globals);
         foreach (var (name, value) in variables)

@@ -31,8 +31,10 @@ public sealed class JinjaTemplate
     /// Renders the template. Variables may be strings, booleans, numbers, null, lists (any IEnumerable) and
     /// dictionaries with string keys (any IDictionary, or IReadOnlyDictionary&lt;string, T&gt;).
     /// </summary>
+    /// <param name="variables">The template's variables.</param>
+    /// <param name="timeProvider">The clock of strftime_now(format); the system clock when null.</param>
     /// <exception cref="JinjaTemplateException">Rendering failed (e.g. raise_exception); the message gives line and column.</exception>
-    public string Render(IReadOnlyDictionary<string, object?> variables)
+    public string Render(IReadOnlyDictionary<string, object?> variables, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(variables);
         var globals = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -41,7 +43,7 @@ public sealed class JinjaTemplate
             globals[name] = Import(value);
         }
 
-        return new JinjaInterpreter(source, globals).Render(nodes);
+        return new JinjaInterpreter(source, globals, timeProvider ?? TimeProvider.System).Render(nodes);
     }
 
     private static object? Import(object? value) => value switch

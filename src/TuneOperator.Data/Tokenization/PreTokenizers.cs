@@ -171,10 +171,12 @@ internal sealed class SplitPreTokenizer(Regex pattern, SplitBehavior behavior, b
 
     private static void MergeWithPrevious(List<(string Text, bool Delimiter)> segments, List<string> output)
     {
+        // A delimiter joins the piece before it, unless that piece is itself a delimiter.
         var start = output.Count;
+        var previousDelimiter = false;
         foreach (var (text, delimiter) in segments)
         {
-            if (delimiter && output.Count > start)
+            if (delimiter && !previousDelimiter && output.Count > start)
             {
                 output[^1] += text;
             }
@@ -182,34 +184,33 @@ internal sealed class SplitPreTokenizer(Regex pattern, SplitBehavior behavior, b
             {
                 output.Add(text);
             }
+
+            previousDelimiter = delimiter;
         }
     }
 
     private static void MergeWithNext(List<(string Text, bool Delimiter)> segments, List<string> output)
     {
-        string? pending = null;
-        foreach (var (text, delimiter) in segments)
+        // A delimiter joins the piece after it, unless that piece is itself a delimiter.
+        var pieces = new List<string>();
+        var nextDelimiter = false;
+        for (var i = segments.Count - 1; i >= 0; i--)
         {
-            if (delimiter)
+            var (text, delimiter) = segments[i];
+            if (delimiter && !nextDelimiter && pieces.Count > 0)
             {
-                if (pending is not null)
-                {
-                    output.Add(pending);
-                }
-
-                pending = text;
+                pieces[^1] = text + pieces[^1];
             }
             else
             {
-                output.Add(pending + text);
-                pending = null;
+                pieces.Add(text);
             }
+
+            nextDelimiter = delimiter;
         }
 
-        if (pending is not null)
-        {
-            output.Add(pending);
-        }
+        pieces.Reverse();
+        output.AddRange(pieces);
     }
 
     private static void MergeContiguous(List<(string Text, bool Delimiter)> segments, List<string> output)

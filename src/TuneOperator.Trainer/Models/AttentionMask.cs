@@ -10,13 +10,21 @@ namespace TuneOperator.Trainer.Models;
 /// </summary>
 public static class AttentionMask
 {
-    /// <summary>The mask [B, 1, T, T] for <paramref name="attentionMask"/> [B, T].</summary>
-    public static Tensor Build(Tensor attentionMask)
+    /// <summary>
+    /// The mask [B, 1, T, T] for <paramref name="attentionMask"/> [B, T]; with <paramref name="slidingWindow"/> a token
+    /// also sees at most that many positions back (itself included), as Mistral does.
+    /// </summary>
+    public static Tensor Build(Tensor attentionMask, int? slidingWindow = null)
     {
         using var scope = torch.NewDisposeScope();
         var length = attentionMask.shape[1];
         var segments = attentionMask.to_type(ScalarType.Int64);
         var causal = torch.ones(length, length, ScalarType.Bool, attentionMask.device).tril();
+        if (slidingWindow is { } window)
+        {
+            causal = causal.logical_and(torch.ones(length, length, ScalarType.Bool, attentionMask.device).triu(1 - window));
+        }
+
         var sameSegment = segments.unsqueeze(2).eq(segments.unsqueeze(1));
         var keyIsToken = segments.unsqueeze(1).ne(0);
         // A padding query attends to itself only, so its softmax row stays finite.

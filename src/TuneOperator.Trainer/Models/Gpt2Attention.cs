@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using TuneOperator.Data.ModelFiles;
 using static TorchSharp.torch;
 
@@ -11,7 +12,9 @@ public sealed class Gpt2Attention : nn.Module, ILinearHost
     private nn.Module<Tensor, Tensor> c_attn;
     private nn.Module<Tensor, Tensor> c_proj;
     private readonly int heads;
+    private readonly Dropout resid_dropout;
     private readonly int hiddenSize;
+    private readonly double attentionDropout;
 
     /// <summary>Creates the block for <paramref name="config"/>.</summary>
     public Gpt2Attention(ModelConfig config)
@@ -21,6 +24,8 @@ public sealed class Gpt2Attention : nn.Module, ILinearHost
         hiddenSize = config.HiddenSize;
         c_attn = new Conv1D(hiddenSize, 3 * hiddenSize);
         c_proj = new Conv1D(hiddenSize, hiddenSize);
+        resid_dropout = nn.Dropout(config.ResidualDropout);
+        attentionDropout = config.AttentionDropout;
         RegisterComponents();
     }
 
@@ -59,8 +64,8 @@ public sealed class Gpt2Attention : nn.Module, ILinearHost
         var q = parts[0].view(batch, length, heads, headDim).transpose(1, 2);
         var k = parts[1].view(batch, length, heads, headDim).transpose(1, 2);
         var v = parts[2].view(batch, length, heads, headDim).transpose(1, 2);
-        var attended = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask, is_casual: mask is null);
+        var attended = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask, p: training ? attentionDropout : 0, is_casual: mask is null);
         var merged = attended.transpose(1, 2).reshape(batch, length, hiddenSize);
-        return c_proj.forward(merged).MoveToOuterDisposeScope();
+        return resid_dropout.forward(c_proj.forward(merged)).MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using TuneOperator.Data.ModelFiles;
 using static TorchSharp.torch;
 
@@ -10,6 +11,7 @@ public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>, ILinearHost
     private static readonly string[] Names = ["c_fc", "c_proj"];
     private nn.Module<Tensor, Tensor> c_fc;
     private nn.Module<Tensor, Tensor> c_proj;
+    private readonly Dropout dropout;
 
     /// <summary>Creates the block for <paramref name="config"/>.</summary>
     public Gpt2Mlp(ModelConfig config)
@@ -17,6 +19,7 @@ public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>, ILinearHost
     {
         c_fc = new Conv1D(config.HiddenSize, config.IntermediateSize);
         c_proj = new Conv1D(config.IntermediateSize, config.HiddenSize);
+        dropout = nn.Dropout(config.ResidualDropout);
         RegisterComponents();
     }
 
@@ -56,6 +59,6 @@ public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>, ILinearHost
     public override Tensor forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
-        return c_proj.forward(GeluNew(c_fc.forward(input))).MoveToOuterDisposeScope();
+        return dropout.forward(c_proj.forward(GeluNew(c_fc.forward(input)))).MoveToOuterDisposeScope();
     }
 }

@@ -11,6 +11,7 @@ public sealed class Gpt2Model : DecoderBackbone
     private static readonly string[] Embeddings = ["wte", "wpe"];
     private readonly Embedding wte;
     private readonly Embedding wpe;
+    private readonly Dropout drop;
     private readonly ModuleList<Gpt2Block> h;
     private readonly LayerNorm ln_f;
     private readonly int maxPositions;
@@ -21,6 +22,7 @@ public sealed class Gpt2Model : DecoderBackbone
     {
         wte = nn.Embedding(config.VocabSize, config.HiddenSize);
         wpe = nn.Embedding(config.MaxPositions, config.HiddenSize);
+        drop = nn.Dropout(config.EmbeddingDropout);
         h = nn.ModuleList(Enumerable.Range(0, config.NumLayers).Select(_ => new Gpt2Block(config)).ToArray());
         ln_f = nn.LayerNorm(config.HiddenSize, config.NormEps);
         maxPositions = config.MaxPositions;
@@ -47,7 +49,7 @@ public sealed class Gpt2Model : DecoderBackbone
         using var scope = torch.NewDisposeScope();
         var positions = positionIds
             ?? (attentionMask is null ? AttentionMask.DefaultPositions(inputIds) : AttentionMask.SegmentPositions(attentionMask));
-        var hidden = wte.forward(inputIds) + wpe.forward(positions);
+        var hidden = drop.forward(wte.forward(inputIds) + wpe.forward(positions));
         var mask = attentionMask is null ? null : AttentionMask.Build(attentionMask);
         foreach (var block in h)
         {

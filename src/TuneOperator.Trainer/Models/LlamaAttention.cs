@@ -20,6 +20,7 @@ public sealed class LlamaAttention : nn.Module, ILinearHost
     private readonly int heads;
     private readonly int kvHeads;
     private readonly int headDim;
+    private readonly double attentionDropout;
 
     /// <summary>Creates the attention block for <paramref name="config"/>.</summary>
     public LlamaAttention(ModelConfig config)
@@ -28,6 +29,7 @@ public sealed class LlamaAttention : nn.Module, ILinearHost
         heads = config.NumHeads;
         kvHeads = config.NumKeyValueHeads;
         headDim = config.HeadDim;
+        attentionDropout = config.AttentionDropout;
         q_proj = nn.Linear(config.HiddenSize, heads * headDim, hasBias: config.AttentionBias);
         k_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionBias);
         v_proj = nn.Linear(config.HiddenSize, kvHeads * headDim, hasBias: config.AttentionBias);
@@ -84,7 +86,7 @@ public sealed class LlamaAttention : nn.Module, ILinearHost
             v = v.repeat_interleave(heads / kvHeads, dim: 1);
         }
 
-        var attended = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask, is_casual: mask is null);
+        var attended = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask, p: training ? attentionDropout : 0, is_casual: mask is null);
         var merged = attended.transpose(1, 2).reshape(batch, length, heads * headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
     }

@@ -13,6 +13,7 @@ public sealed class LlamaModel : DecoderBackbone
     private readonly ModuleList<LlamaDecoderLayer> layers;
     private readonly RmsNorm norm;
     private readonly float[] inverseFrequencies;
+    private readonly int? slidingWindow;
 
     /// <summary>Creates the body for <paramref name="config"/>.</summary>
     public LlamaModel(ModelConfig config)
@@ -23,6 +24,7 @@ public sealed class LlamaModel : DecoderBackbone
         norm = new RmsNorm(config.HiddenSize, config.NormEps);
         var frequencies = RotaryEmbedding.InverseFrequencies(config.HeadDim, config.RopeTheta);
         inverseFrequencies = config.RopeScaling?.Apply(frequencies) ?? frequencies;
+        slidingWindow = config.SlidingWindow;
         RegisterComponents();
     }
 
@@ -43,7 +45,10 @@ public sealed class LlamaModel : DecoderBackbone
         var positions = positionIds
             ?? (attentionMask is null ? AttentionMask.DefaultPositions(inputIds) : AttentionMask.SegmentPositions(attentionMask));
         var (cos, sin) = RotaryEmbedding.Tables(positions, inverseFrequencies, hidden.dtype);
-        var mask = attentionMask is null ? null : AttentionMask.Build(attentionMask);
+        var windowApplies = slidingWindow is { } window && inputIds.shape[1] > window;
+        var mask = attentionMask is null && !windowApplies
+            ? null
+            : AttentionMask.Build(attentionMask ?? torch.ones_like(inputIds), windowApplies ? slidingWindow : null);
         foreach (var layer in layers)
         {
             hidden = layer.Forward(hidden, cos, sin, mask);

@@ -12,13 +12,21 @@ public static class ModelFactory
     /// seeded with <paramref name="seed"/>: linear and embedding weights from N(0, initializer_range²) (GPT-2's
     /// residual projections scaled by 1/√(2·layers)), biases zero, norm weights one.
     /// </summary>
-    public static LanguageModel Create(ModelConfig config, long seed = 0, ScalarType dtype = ScalarType.Float32)
+    /// <param name="config">The architecture and sizes.</param>
+    /// <param name="seed">The seed of the initialisation.</param>
+    /// <param name="dtype">The dtype of the parameters.</param>
+    /// <param name="initialize">False skips the initialisation, for weights that are loaded right after.</param>
+    public static LanguageModel Create(ModelConfig config, long seed = 0, ScalarType dtype = ScalarType.Float32, bool initialize = true)
     {
         DecoderBackbone backbone = config.Family == ModelFamily.Gpt2 ? new Gpt2Model(config) : new LlamaModel(config);
         LanguageModel model = config.Head == ModelHead.SequenceClassification
             ? new SequenceClassificationModel(config, backbone)
             : new CausalLanguageModel(config, backbone);
-        Initialize(model, seed);
+        if (initialize)
+        {
+            Initialize(model, seed);
+        }
+
         if (dtype != ScalarType.Float32)
         {
             model.to(dtype);
@@ -27,8 +35,11 @@ public static class ModelFactory
         return model;
     }
 
-    /// <summary>Re-initialises every parameter of <paramref name="model"/> from <paramref name="seed"/>.</summary>
-    public static void Initialize(LanguageModel model, long seed)
+    /// <summary>
+    /// Re-initialises the parameters of <paramref name="model"/> from <paramref name="seed"/>: all of them, or those
+    /// whose state-dict name <paramref name="select"/> accepts.
+    /// </summary>
+    public static void Initialize(LanguageModel model, long seed, Func<string, bool>? select = null)
     {
         using var generator = new Generator((ulong)seed);
         var std = model.Config.InitializerRange;
@@ -36,6 +47,11 @@ public static class ModelFactory
         using var noGrad = torch.no_grad();
         foreach (var (name, parameter) in model.named_parameters())
         {
+            if (select is not null && !select(name))
+            {
+                continue;
+            }
+
             if (parameter.dim() == 1)
             {
                 var isNormWeight = name.EndsWith(".weight", StringComparison.Ordinal)

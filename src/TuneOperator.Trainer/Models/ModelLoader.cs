@@ -26,12 +26,18 @@ public static class ModelLoader
             config = config with { NumLabels = labels };
         }
 
-        var model = ModelFactory.Create(config, options.Seed);
+        var freshHead = checkpointHead != config.Head;
+        var model = ModelFactory.Create(config, options.Seed, initialize: false);
         try
         {
             using (var checkpoint = SafetensorsCheckpoint.Open(directory))
             {
-                LoadWeights(model, checkpoint, freshHead: checkpointHead != config.Head);
+                LoadWeights(model, checkpoint, freshHead);
+            }
+
+            if (freshHead)
+            {
+                ModelFactory.Initialize(model, options.Seed, name => name.StartsWith("score.", StringComparison.Ordinal) || name.StartsWith("lm_head.", StringComparison.Ordinal));
             }
 
             if (options.Dtype != ScalarType.Float32)

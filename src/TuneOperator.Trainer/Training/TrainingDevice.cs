@@ -40,7 +40,7 @@ public static class TrainingDevice
             var a = torch.ones(4, 4, torch.ScalarType.BFloat16, device, requires_grad: true);
             var product = a.matmul(a).sum();
             product.backward();
-            return product.item<float>() == 64f && a.grad is not null;
+            return product.to_type(torch.ScalarType.Float32).item<float>() == 64f && a.grad is not null;
         }
         catch (Exception exception) when (exception is ExternalException or InvalidOperationException or NotSupportedException)
         {

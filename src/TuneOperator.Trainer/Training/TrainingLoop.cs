@@ -175,7 +175,7 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
                     stop = Evaluate(session, cancellationToken);
                 }
 
-                if (stop is null && run.Checkpoints is not null && options.CheckpointEverySteps > 0 && session.Step % options.CheckpointEverySteps == 0)
+                if (stop is null && run.Checkpoints is not null && options.CheckpointEverySteps > 0 && session.Step % options.CheckpointEverySteps == 0 && session.LastSavedStep != session.Step)
                 {
                     Save(session, isBest: false);
                 }

@@ -40,6 +40,11 @@ public sealed class DataLoaderTests
         Assert.Equal(new DataPosition(1, 0), epoch[^1].Next);
         Assert.Equal(60, epoch.Sum(b => b.Examples));
 
+        // Counting batches instead of examples finds the same positions.
+        Assert.Equal(epoch[2].Next, loader.PositionOfBatch(0, 3));
+        Assert.Equal(DataPosition.Start, loader.PositionOfBatch(0, 0));
+        Assert.Equal(new DataPosition(1, 0), loader.PositionOfBatch(0, epoch.Count));
+
         // A fresh loader (a restarted trainer) resumes the same way.
         var restarted = new DataLoader(Prepare(data, packing), batchSize: 4, DataLoader.PadTokenIdOf(Tokenizer));
         Assert.Equal(resumed.Select(Key), restarted.ReadEpoch(epoch[2].Next, TestContext.Current.CancellationToken).Select(Key));

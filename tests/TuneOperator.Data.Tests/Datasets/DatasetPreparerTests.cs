@@ -58,6 +58,13 @@ public sealed class DatasetPreparerTests
         Assert.Equal(
             $"kept 3 of 11 rows ({report.Tokens} tokens); dropped 8: empty 2 ({path}:4, {path}:5), malformed 3 ({path}:3, {path}:7, {path}:9), overlong 1 ({path}:8), duplicate 2 ({path}:6, {path}:11)",
             prepared.Report.Summary());
+        Assert.Equal(
+            new Dictionary<string, double>
+            {
+                ["droppedRows"] = 8, ["droppedRows_duplicate"] = 2, ["droppedRows_empty"] = 2, ["droppedRows_malformed"] = 3, ["droppedRows_overLong"] = 1,
+            },
+            prepared.Report.Metrics());
+        Assert.StartsWith($"{path}:3: invalid JSON", prepared.Report.FirstProblem(), StringComparison.Ordinal);
     }
 
     [Fact]

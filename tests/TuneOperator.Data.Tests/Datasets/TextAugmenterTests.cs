@@ -75,6 +75,7 @@ public sealed class TextAugmenterTests
 
         Assert.Equal("She told him the woman, not the man, was HE.", augmenter.Counterfactual("He told him the man, not the woman, was SHE."));
         Assert.Equal("the hero", augmenter.Counterfactual("the hero"));
+        Assert.Equal("Ms. Lee and Mr. Lee", new TextAugmenter(new AugmentationOptions { CounterfactualPairs = [new TermPair("Mr.", "Ms.")] }).Counterfactual("Mr. Lee and Ms. Lee"));
 
         var chat = new ChatRow([new ChatMessage("user", "he said"), new ChatMessage("assistant", "he did")]);
         var variant = Assert.IsType<ChatRow>(Assert.Single(augmenter.Variants(chat, 1)));

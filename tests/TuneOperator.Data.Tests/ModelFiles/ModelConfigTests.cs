@@ -51,6 +51,12 @@ public sealed class ModelConfigTests
             """);
         Assert.Equal(("mistral", ModelFamily.Llama), (config.ModelType, config.Family));
         Assert.Equal("MistralForCausalLM", config.Architecture);
+        Assert.Null(config.SlidingWindow);
+        var windowed = Parse("""
+            {"architectures":["MistralForCausalLM"],"model_type":"mistral","vocab_size":32000,"hidden_size":4096,"num_hidden_layers":32,
+             "num_attention_heads":32,"num_key_value_heads":8,"intermediate_size":14336,"sliding_window":4096}
+            """);
+        Assert.Equal(4096, windowed.SlidingWindow);
     }
 
     [Fact]
@@ -63,6 +69,7 @@ public sealed class ModelConfigTests
         Assert.Equal(ModelFamily.Gpt2, config.Family);
         Assert.Equal((768, 12, 12, 12, 3072, 1024), (config.HiddenSize, config.NumLayers, config.NumHeads, config.NumKeyValueHeads, config.IntermediateSize, config.MaxPositions));
         Assert.True(config.TieWordEmbeddings);
+        Assert.Equal((0.1, 0.1, 0.1), (config.AttentionDropout, config.ResidualDropout, config.EmbeddingDropout));
 
         var json = config.ToJson();
         Assert.Equal(768, json["n_embd"]!.GetValue<int>());

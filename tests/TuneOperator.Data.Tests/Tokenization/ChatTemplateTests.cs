@@ -67,6 +67,15 @@ public sealed class ChatTemplateTests
     }
 
     [Fact]
+    public void Extra_variables_reach_the_template()
+    {
+        var rendered = TokenizerTestFiles.Tokenizer("qwen3").ApplyChatTemplate(
+            [new("user", "Hi")], addGenerationPrompt: true, new Dictionary<string, object?> { ["enable_thinking"] = false }, timeProvider: null);
+
+        Assert.Equal("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n", rendered);
+    }
+
+    [Fact]
     public void Llama2_template_rejects_conversations_that_do_not_alternate()
     {
         ChatMessage[] conversation = [new("user", "a"), new("user", "b")];

@@ -45,6 +45,16 @@ public sealed class JinjaTemplateTests
     }
 
     [Fact]
+    public void Strftime_now_reads_the_injected_clock()
+    {
+        var clock = new FixedClock(new DateTimeOffset(2024, 7, 26, 9, 5, 0, TimeSpan.Zero));
+
+        var rendered = JinjaTemplate.Parse("{{ strftime_now('%d %b %Y, %H:%M') }}").Render(new Dictionary<string, object?>(), clock);
+
+        Assert.Equal("26 Jul 2024, 09:05", rendered);
+    }
+
+    [Fact]
     public void Whitespace_control_follows_trim_blocks_and_lstrip_blocks()
     {
         const string Template = "<start>\n  {% if true %}\n    yes\n  {% endif %}\n{{- ' trimmed ' -}}\n\n<end>";
@@ -79,5 +89,12 @@ public sealed class JinjaTemplateTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.Equal(1, error.Line);
         Assert.True(error.Column >= 1);
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+
+        public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
     }
 }

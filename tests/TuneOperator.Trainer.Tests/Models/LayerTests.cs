@@ -137,6 +137,40 @@ public sealed class LayerTests
     }
 
     [Fact]
+    public void Sliding_window_limits_how_far_back_a_token_sees()
+    {
+        using var scope = torch.NewDisposeScope();
+        var mask = AttentionMask.Build(torch.ones(1, 4, ScalarType.Int64), slidingWindow: 2);
+        Assert.Equal(
+            [true, false, false, false, true, true, false, false, false, true, true, false, false, false, true, true],
+            mask.data<bool>().ToArray());
+
+        var config = TinyModels.Llama(architecture: "mistral");
+        using var full = ModelFactory.Create(config, seed: 2);
+        using var windowed = ModelFactory.Create(config with { SlidingWindow = 3 }, seed: 2);
+        using var noGrad = torch.no_grad();
+        var ids = TinyModels.Ids([5, 6, 7, 8, 9, 10]);
+        var fullLogits = full.forward(ids);
+        var windowedLogits = windowed.forward(ids);
+        Assert.True(TinyModels.MaxDifference(fullLogits[.., ..3], windowedLogits[.., ..3]) < 1e-6);
+        Assert.True(TinyModels.MaxDifference(fullLogits[.., 3..], windowedLogits[.., 3..]) > 1e-5);
+    }
+
+    [Fact]
+    public void Gpt2_dropout_acts_only_in_training_mode()
+    {
+        using var scope = torch.NewDisposeScope();
+        var config = TinyModels.Gpt2() with { AttentionDropout = 0.1, ResidualDropout = 0.1, EmbeddingDropout = 0.1 };
+        using var model = ModelFactory.Create(config, seed: 2);
+        using var noGrad = torch.no_grad();
+        var ids = TinyModels.Ids([5, 6, 7, 8]);
+        model.train();
+        Assert.True(TinyModels.MaxDifference(model.forward(ids), model.forward(ids)) > 1e-6);
+        model.eval();
+        Assert.Equal(0f, TinyModels.MaxDifference(model.forward(ids), model.forward(ids)));
+    }
+
+    [Fact]
     public void Gelu_new_matches_its_formula_at_known_points()
     {
         using var x = torch.tensor(new float[] { -1, 0, 1, 2 });

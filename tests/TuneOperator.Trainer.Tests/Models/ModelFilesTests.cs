@@ -101,6 +101,40 @@ public sealed class ModelFilesTests
         Assert.Equal(["out", "tokenizer.json"], Directory.GetFileSystemEntries(directory.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData("llama", false)]
+    [InlineData("qwen2", true)]
+    [InlineData("gpt2", true)]
+    public void Logits_match_a_scalar_reference_implementation_read_from_the_saved_files(string architecture, bool tied)
+    {
+        using var directory = new TempDirectory();
+        var config = architecture == "gpt2" ? TinyModels.Gpt2() : TinyModels.Llama(tied: tied, architecture: architecture);
+        using var model = ModelFactory.Create(config, seed: 12);
+        using (torch.no_grad())
+        {
+            // Non-trivial norms and biases so that every tensor matters.
+            foreach (var (name, parameter) in model.named_parameters().Where(pair => pair.parameter.dim() == 1))
+            {
+                parameter.add_(torch.randn(parameter.shape) * 0.1);
+            }
+        }
+
+        ModelExporter.SaveModel(model, directory.Path);
+        long[] ids = [3, 14, 15, 9, 26, 5, 31];
+        var expected = architecture == "gpt2" ? new ReferenceGpt2(directory.Path).Forward(ids) : new ReferenceLlama(directory.Path).Forward(ids);
+        using var noGrad = torch.no_grad();
+        using var logits = model.forward(TinyModels.Ids(ids));
+        var actual = logits.data<float>().ToArray();
+        var vocab = (int)logits.shape[2];
+        for (var t = 0; t < ids.Length; t++)
+        {
+            for (var v = 0; v < vocab; v++)
+            {
+                Assert.True(Math.Abs(expected[t][v] - actual[(t * vocab) + v]) < 1e-4, $"position {t}, token {v}: {expected[t][v]} vs {actual[(t * vocab) + v]}");
+            }
+        }
+    }
+
     [Fact]
     public void Bfloat16_files_load_into_the_compute_dtype()
     {
@@ -141,6 +175,9 @@ public sealed class ModelFilesTests
         Assert.DoesNotContain("lm_head.weight", classifier.state_dict().Keys);
         Assert.True(TinyModels.Identical(model.state_dict()["model.norm.weight"], classifier.state_dict()["model.norm.weight"]));
         Assert.Equal("LlamaForSequenceClassification", classifier.Config.Architecture);
+        using var again = ModelLoader.Load(directory.Path, new ModelLoadOptions(Head: ModelHead.SequenceClassification, NumLabels: 5));
+        Assert.True(TinyModels.Identical(classifier.state_dict()["score.weight"], again.state_dict()["score.weight"]), "the new head is seeded");
+        Assert.InRange(classifier.state_dict()["score.weight"].std().ToSingle(), 0.01f, 0.03f);
 
         ModelExporter.SaveModel(classifier, directory.Combine("classifier"));
         using var reloaded = ModelLoader.Load(directory.Combine("classifier"));

@@ -24,7 +24,7 @@ public sealed class FineTuneJobReconcilerTests
         Spec = new FineTuneJobSpec
         {
             Model = new ModelSpec { Source = "pvc://models/base" },
-            Dataset = new DatasetSpec { Train = "pvc://data/train.jsonl" },
+            Dataset = new DatasetSpec { Train = "pvc://data/train.jsonl", Format = DatasetFormat.Instruction },
             Output = new OutputSpec { Location = "pvc://results/" + name },
             RunPolicy = new RunPolicySpec { BackoffLimit = backoffLimit },
         },

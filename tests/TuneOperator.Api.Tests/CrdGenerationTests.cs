@@ -157,6 +157,26 @@ public sealed class CrdGenerationTests
         Assert.Equal(0.0002, rate["default"]!.GetValue<double>());
     }
 
+    [Fact]
+    public void Every_cel_rule_of_the_types_is_in_the_crds()
+    {
+        var emitted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var crd in Generated)
+        {
+            Walk((JsonObject)crd.Definition["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!, crd.FileName,
+                node => emitted.UnionWith(Rules(node)));
+        }
+
+        var declared = typeof(ApiGroup).Assembly.GetTypes()
+            .SelectMany(t => t.GetCustomAttributes(typeof(CelRuleAttribute), false)
+                .Concat(t.GetProperties().SelectMany(p => p.GetCustomAttributes(typeof(CelRuleAttribute), false))))
+            .Cast<CelRuleAttribute>()
+            .Select(r => r.Rule)
+            .ToList();
+        Assert.NotEmpty(declared);
+        Assert.All(declared, rule => Assert.Contains(rule, emitted));
+    }
+
     private static JsonObject Job() => Generated.Single(c => c.FileName == "tuneoperator.io_finetunejobs.yaml").Definition;
 
     private static List<string> Rules(JsonNode node) =>

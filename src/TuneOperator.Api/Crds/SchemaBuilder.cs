@@ -320,7 +320,7 @@ public sealed class SchemaBuilder(XmlDocumentation? documentation)
 
     private static void AddRules(JsonObject schema, IEnumerable<CelRuleAttribute> rules)
     {
-        var list = new JsonArray();
+        var list = schema["x-kubernetes-validations"] as JsonArray ?? [];
         foreach (var rule in rules)
         {
             var node = new JsonObject { ["rule"] = rule.Rule, ["message"] = rule.Message };

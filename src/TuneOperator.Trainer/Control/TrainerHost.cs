@@ -26,6 +26,12 @@ public sealed class TrainerHostOptions
 
     /// <summary>The token itself, when no file is mounted (local mode passes it through the environment).</summary>
     public string? Token { get; set; }
+
+    /// <summary>
+    /// Where mounted paths are on this machine when pods run as local processes: <c>/mnt/pvc/data=/tmp/x/data;...</c>
+    /// (see <see cref="PathMappings"/>). Empty in a cluster.
+    /// </summary>
+    public string? PathMap { get; set; }
 }
 
 /// <summary>Builds the tune-trainer web host: gRPC control on an HTTP/2-only port, /metrics on another.</summary>
@@ -43,7 +49,8 @@ public static class TrainerHost
             throw new ValidationException("Trainer:GrpcPort and Trainer:MetricsPort must differ: gRPC needs an HTTP/2-only port.");
         }
 
-        var token = TrainerToken.Load(options.TokenFile, options.Token);
+        var paths = PathMappings.Parse(options.PathMap);
+        var token = TrainerToken.Load(options.TokenFile is null ? null : paths.Map(options.TokenFile), options.Token);
         var address = System.Net.IPAddress.Parse(options.ListenAddress);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -52,6 +59,7 @@ public static class TrainerHost
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(25));
         builder.Services.AddSingleton(token);
+        builder.Services.AddSingleton(paths);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TrainerSessions>();
         builder.Services.AddHostedService<TrainerShutdown>();

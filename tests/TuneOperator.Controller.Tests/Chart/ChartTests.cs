@@ -48,7 +48,7 @@ public sealed class ChartTests
         {
             var copy = Path.Combine(ChartPath, "crds", Path.GetFileName(generated));
             Assert.True(File.Exists(copy), $"{copy} is missing: copy crds/*.yaml into charts/tune-operator/crds/.");
-            Assert.True(File.ReadAllText(generated) == File.ReadAllText(copy), $"{copy} differs from {generated}: copy crds/*.yaml into charts/tune-operator/crds/.");
+            Assert.True(File.ReadAllText(generated) == File.ReadAllText(copy), $"{copy} differs from {generated}: run `tune crds generate --output charts/tune-operator/crds`.");
         }
 
         var crds = Render().Where(o => (string?)o["kind"] == "CustomResourceDefinition").Select(o => (string?)o["metadata"]!["name"]).Order().ToList();

@@ -19,7 +19,7 @@ internal static class CelFunctions
         "size", "matches", "startsWith", "endsWith", "contains", "isSorted", "sum", "min", "max", "indexOf",
         "lastIndexOf", "lowerAscii", "upperAscii", "trim", "split", "join", "replace", "substring", "charAt",
         "getHours", "getMinutes", "getSeconds", "getMilliseconds", "getFullYear", "getMonth", "getDayOfMonth",
-        "getDayOfWeek", "getDayOfYear", "getDate",
+        "getDayOfWeek", "getDayOfYear", "getDate", "hasValue", "value", "orValue",
     };
 
     private static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(1);
@@ -73,6 +73,9 @@ internal static class CelFunctions
             return (name, target, args) switch
             {
                 ("size", _, []) => Size(target),
+                ("hasValue", CelOptional o, []) => o.HasValue,
+                ("value", CelOptional o, []) => o.HasValue ? o.Value : new CelError("optional.none() dereference"),
+                ("orValue", CelOptional o, [var fallback]) => o.HasValue ? o.Value : fallback,
                 ("matches", string s, [string re]) => Matches(s, re),
                 ("startsWith", string s, [string p]) => s.StartsWith(p, StringComparison.Ordinal),
                 ("endsWith", string s, [string p]) => s.EndsWith(p, StringComparison.Ordinal),

@@ -463,7 +463,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
                 continue;
             }
 
-            if (rule.IsTransition ? !hasOld : ratchet)
+            if (rule.IsTransition ? !hasOld && !rule.OptionalOldSelf : ratchet)
             {
                 continue;
             }
@@ -478,7 +478,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
             var variables = new Dictionary<string, object?>(StringComparer.Ordinal) { ["self"] = self };
             if (rule.IsTransition)
             {
-                variables["oldSelf"] = oldSelf;
+                variables["oldSelf"] = rule.OptionalOldSelf ? (hasOld ? new CelOptional(true, oldSelf) : CelOptional.None) : oldSelf;
             }
 
             var scope = new CelScope(variables);

@@ -501,7 +501,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
                 continue;
             }
 
-            var message = rule.Message ?? $"failed rule: {rule.Rule}";
+            var message = rule.Message?.Trim() ?? $"failed rule: {rule.Rule.Trim()}";
             if (rule.MessageExpression is not null
                 && CelInterpreter.Eval(rule.MessageExpression.Root, scope) is string custom
                 && custom.Trim().Length > 0

@@ -213,8 +213,33 @@ internal static class CelFunctions
         double.PositiveInfinity => "+Inf",
         double.NegativeInfinity => "-Inf",
         _ when double.IsNaN(d) => "NaN",
-        _ => d.ToString("R", CultureInfo.InvariantCulture),
+        _ => FormatFinite(d),
     };
+
+    /// <summary>Formats like Go's <c>strconv.FormatFloat(d, 'g', -1, 64)</c>, which CEL's string() uses: shortest
+    /// digits, exponent form from 1e+06 up and below 1e-04 (<c>1e+06</c>, <c>1.5e-05</c>, <c>123456</c>).</summary>
+    private static string FormatFinite(double d)
+    {
+        var shortest = d.ToString("R", CultureInfo.InvariantCulture);
+        if (shortest.Contains('E', StringComparison.Ordinal))
+        {
+            return shortest.Replace("E", "e", StringComparison.Ordinal);
+        }
+
+        var negative = shortest.StartsWith('-');
+        var unsigned = negative ? shortest[1..] : shortest;
+        var point = unsigned.IndexOf('.', StringComparison.Ordinal);
+        var integerDigits = point < 0 ? unsigned.Length : point;
+        if (Math.Abs(d) < 1e6 || integerDigits < 7)
+        {
+            return shortest;
+        }
+
+        var digits = unsigned.Replace(".", "", StringComparison.Ordinal).TrimEnd('0');
+        var mantissa = digits.Length > 1 ? digits[0] + "." + digits[1..] : digits;
+        var exponent = (integerDigits - 1).ToString("00", CultureInfo.InvariantCulture);
+        return (negative ? "-" : "") + mantissa + "e+" + exponent;
+    }
 
     private static string AsciiCase(string s, bool upper) => string.Create(s.Length, (s, upper), static (span, state) =>
     {

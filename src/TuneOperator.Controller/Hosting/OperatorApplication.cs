@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Prometheus;
+using TuneOperator.Controller.FineTuneJobs;
 using TuneOperator.Controller.Metrics;
 
 namespace TuneOperator.Controller.Hosting;
@@ -59,6 +60,7 @@ public static class OperatorApplication
         builder.Services.AddSingleton<OperatorMetrics>();
         builder.Services.AddSingleton<OperatorHealth>();
         builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(ClientConfiguration(options)));
+        builder.Services.AddSingleton<IControllerSet, FineTuneJobControllerSet>();
         builder.Services.AddHostedService<OperatorHost>();
 
         var app = builder.Build();

@@ -5,9 +5,10 @@ namespace TuneOperator.Controller.Runtime;
 
 /// <summary>
 /// Lists and watches any kind through KubernetesClient's generic (custom object) operations, which also serve the core
-/// group. With a namespace it reads that namespace only; without one, all namespaces.
+/// group. With a namespace it reads that namespace only; without one, all namespaces. A label selector narrows both
+/// calls (for example to the pods the operator manages).
 /// </summary>
-public sealed class KubernetesListWatchClient<T>(IKubernetes client, ResourceType type, string? namespaceName = null)
+public sealed class KubernetesListWatchClient<T>(IKubernetes client, ResourceType type, string? namespaceName = null, string? labelSelector = null)
     : IListWatchClient<T>
     where T : IKubernetesObject<V1ObjectMeta>
 {
@@ -16,9 +17,9 @@ public sealed class KubernetesListWatchClient<T>(IKubernetes client, ResourceTyp
     {
         var response = string.IsNullOrEmpty(namespaceName)
             ? await client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<KubernetesList<T>>(
-                type.Group, type.Version, type.Plural, continueParameter: continueToken, limit: limit, cancellationToken: cancellationToken)
+                type.Group, type.Version, type.Plural, continueParameter: continueToken, labelSelector: labelSelector, limit: limit, cancellationToken: cancellationToken)
             : await client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<KubernetesList<T>>(
-                type.Group, type.Version, namespaceName, type.Plural, continueParameter: continueToken, limit: limit, cancellationToken: cancellationToken);
+                type.Group, type.Version, namespaceName, type.Plural, continueParameter: continueToken, labelSelector: labelSelector, limit: limit, cancellationToken: cancellationToken);
         using (response)
         {
             var body = response.Body;
@@ -36,10 +37,10 @@ public sealed class KubernetesListWatchClient<T>(IKubernetes client, ResourceTyp
         var timeoutSeconds = (int)Math.Max(1, serverTimeout.TotalSeconds);
         var response = string.IsNullOrEmpty(namespaceName)
             ? client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync<KubernetesList<T>>(
-                type.Group, type.Version, type.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion,
+                type.Group, type.Version, type.Plural, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
                 timeoutSeconds: timeoutSeconds, watch: true, cancellationToken: cancellationToken)
             : client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync<KubernetesList<T>>(
-                type.Group, type.Version, namespaceName, type.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion,
+                type.Group, type.Version, namespaceName, type.Plural, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
                 timeoutSeconds: timeoutSeconds, watch: true, cancellationToken: cancellationToken);
         // The suggested replacement (WatchList...CustomObjectAsync) yields untyped objects that would be parsed twice;
         // this overload deserializes each event straight into T.

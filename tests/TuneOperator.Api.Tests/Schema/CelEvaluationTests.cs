@@ -241,6 +241,12 @@ public sealed class CelEvaluationTests
         Assert.Equal(0.5, Cel.Eval("double('0.5')"));
         Assert.Equal("12", Cel.Eval("string(12)"));
         Assert.Equal("1.5", Cel.Eval("string(1.5)"));
+        Assert.Equal("123456", Cel.Eval("string(123456.0)"));
+        Assert.Equal("1e+06", Cel.Eval("string(1000000.0)"));
+        Assert.Equal("-1.2345678e+07", Cel.Eval("string(-12345678.0)"));
+        Assert.Equal("0.0001", Cel.Eval("string(0.0001)"));
+        Assert.Equal("1e-05", Cel.Eval("string(0.00001)"));
+        Assert.Equal("1e+21", Cel.Eval("string(1e21)"));
         Assert.Equal("true", Cel.Eval("string(true)"));
         Assert.Equal("ab", Cel.Eval("string(b'ab')"));
         Assert.Equal(true, Cel.Eval("double(1) + 1.0 == 2.0"));

@@ -166,4 +166,25 @@ public sealed class CelRuleValidationTests
         ], validator.Errors("""{"name":"toolong2","n":51,"other":2}""", old));
         Assert.Equal(2, validator.Errors("""{"name":"toolong","n":50}""").Count);
     }
+
+    [Fact]
+    public void Optional_old_self_rules_run_on_create_and_update()
+    {
+        var validator = TestCrd.Validator("""
+            {"type":"object","properties":{
+              "owner":{"type":"string","maxLength":20,
+                "x-kubernetes-validations":[{"rule":"!oldSelf.hasValue() || self == oldSelf.value()","optionalOldSelf":true,"message":"owner cannot change once set"}]},
+              "size":{"type":"integer",
+                "x-kubernetes-validations":[{"rule":"self >= oldSelf.orValue(1)","optionalOldSelf":true,"message":"size may not shrink (minimum 1)"}]}}}
+            """);
+        Assert.Empty(validator.Errors("""{"owner":"a","size":1}"""));
+        Assert.Equal(["spec.size: Invalid value: \"integer\": size may not shrink (minimum 1)"], validator.Errors("""{"size":0}"""));
+        Assert.Empty(validator.Errors("""{"owner":"a","size":3}""", """{"size":2}"""));
+        Assert.Equal(
+        [
+            "spec.owner: Invalid value: \"string\": owner cannot change once set",
+            "spec.size: Invalid value: \"integer\": size may not shrink (minimum 1)",
+        ], validator.Errors("""{"owner":"b","size":1}""", """{"owner":"a","size":2}"""));
+        Assert.Empty(validator.Lint());
+    }
 }

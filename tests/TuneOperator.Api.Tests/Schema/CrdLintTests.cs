@@ -310,4 +310,22 @@ public sealed class CrdLintTests
         var defaulted = inCode.Validate(TestCrd.Widget("{}"));
         Assert.Equal(2, defaulted.Object["spec"]!["n"]!.GetValue<int>());
     }
+
+    [Fact]
+    public void Optional_old_self_must_be_unwrapped_and_only_set_on_transition_rules()
+    {
+        var findings = TestCrd.Validator("""
+            {"type":"object","properties":{
+              "n":{"type":"integer","x-kubernetes-validations":[
+                {"rule":"self >= oldSelf.value()","optionalOldSelf":true},
+                {"rule":"self > 0","optionalOldSelf":true}]},
+              "o":{"type":"object","properties":{"a":{"type":"integer"}},"x-kubernetes-validations":[
+                {"rule":"self.a == oldSelf.a","optionalOldSelf":true}]}}}
+            """).Lint();
+        Assert.Equal(
+        [
+            $"{Spec}.properties[n].x-kubernetes-validations[1].optionalOldSelf: Forbidden: may only be set when the rule refers to oldSelf",
+            $"{Spec}.properties[o].x-kubernetes-validations[0].rule: Invalid value: \"self.a == oldSelf.a\": compilation failed: oldSelf is optional (optionalOldSelf: true): read 'a' through oldSelf.value().a after checking oldSelf.hasValue()",
+        ], findings.Select(f => f.ToString()));
+    }
 }

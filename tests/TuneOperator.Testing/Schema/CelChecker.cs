@@ -23,10 +23,10 @@ internal sealed class CelChecker
     }
 
     /// <summary>A type known to the checker: a schema node (null schema: dynamic), and whether it is the root object.</summary>
-    private sealed record Typed(JsonObject? Schema, bool IsRootObject = false, bool IsRootMetadata = false, string? Primitive = null)
+    private sealed record Typed(JsonObject? Schema, bool IsRootObject = false, bool IsRootMetadata = false, string? Primitive = null, Typed? OptionalOf = null)
     {
         /// <summary>The CEL type name when it is known statically (int, double, string, list...), else null (dyn).</summary>
-        public string? CelTypeName => Primitive ?? Schema switch
+        public string? CelTypeName => OptionalOf is not null ? "optional_type" : Primitive ?? Schema switch
         {
             null => IsRootMetadata ? "map" : null,
             { } s when s.IsDynamic() => null,
@@ -58,13 +58,13 @@ internal sealed class CelChecker
     /// <summary>Checks <paramref name="expression"/> bound at <paramref name="nodeSchema"/>. Returns the type
     /// problems and the cost problems (empty when fine).</summary>
     public static (IReadOnlyList<string> Problems, IReadOnlyList<string> CostProblems) Check(
-        CelExpression expression, JsonObject nodeSchema, bool isRoot, bool transitionAllowed)
+        CelExpression expression, JsonObject nodeSchema, bool isRoot, bool transitionAllowed, bool optionalOldSelf = false)
     {
         var checker = new CelChecker(nodeSchema, isRoot, transitionAllowed);
         var scope = new Dictionary<string, Typed>(StringComparer.Ordinal)
         {
             ["self"] = new(nodeSchema, isRoot),
-            ["oldSelf"] = new(nodeSchema, isRoot),
+            ["oldSelf"] = optionalOldSelf ? new(null, OptionalOf: new Typed(nodeSchema, isRoot)) : new(nodeSchema, isRoot),
         };
         checker.Visit(expression.Root, scope, consumed: true);
         return (checker.problems.Distinct().ToList(), checker.costProblems.Distinct().ToList());
@@ -212,7 +212,21 @@ internal sealed class CelChecker
         var readsOperands = call.Function != "size";
         if (call.Target is not null)
         {
-            Visit(call.Target, scope, consumed: readsOperands);
+            var target = Visit(call.Target, scope, consumed: readsOperands && call.Function is not ("hasValue" or "value" or "orValue"));
+            if (target.OptionalOf is { } inner && call.Function is "value" or "orValue")
+            {
+                foreach (var arg in call.Args)
+                {
+                    Visit(arg, scope, consumed: true);
+                }
+
+                return inner;
+            }
+
+            if (target.OptionalOf is not null && call.Function != "hasValue")
+            {
+                problems.Add($"found no matching overload for '{call.Function}' applied to 'optional_type' (use oldSelf.hasValue(), oldSelf.value() or oldSelf.orValue(x))");
+            }
         }
 
         foreach (var arg in call.Args)
@@ -290,6 +304,12 @@ internal sealed class CelChecker
             }
 
             return new Typed(nodeSchema.Property("metadata")?.Property(field) ?? new JsonObject { ["type"] = "string", ["maxLength"] = 253 });
+        }
+
+        if (operand.OptionalOf is not null)
+        {
+            problems.Add($"oldSelf is optional (optionalOldSelf: true): read '{field}' through oldSelf.value().{field} after checking oldSelf.hasValue()");
+            return Dyn;
         }
 
         if (operand.Schema is not { } schema || schema.IsDynamic())

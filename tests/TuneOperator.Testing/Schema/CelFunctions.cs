@@ -19,7 +19,7 @@ internal static class CelFunctions
         "size", "matches", "startsWith", "endsWith", "contains", "isSorted", "sum", "min", "max", "indexOf",
         "lastIndexOf", "lowerAscii", "upperAscii", "trim", "split", "join", "replace", "substring", "charAt",
         "getHours", "getMinutes", "getSeconds", "getMilliseconds", "getFullYear", "getMonth", "getDayOfMonth",
-        "getDayOfWeek", "getDayOfYear", "getDate",
+        "getDayOfWeek", "getDayOfYear", "getDate", "hasValue", "value", "orValue",
     };
 
     private static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(1);
@@ -73,6 +73,9 @@ internal static class CelFunctions
             return (name, target, args) switch
             {
                 ("size", _, []) => Size(target),
+                ("hasValue", CelOptional o, []) => o.HasValue,
+                ("value", CelOptional o, []) => o.HasValue ? o.Value : new CelError("optional.none() dereference"),
+                ("orValue", CelOptional o, [var fallback]) => o.HasValue ? o.Value : fallback,
                 ("matches", string s, [string re]) => Matches(s, re),
                 ("startsWith", string s, [string p]) => s.StartsWith(p, StringComparison.Ordinal),
                 ("endsWith", string s, [string p]) => s.EndsWith(p, StringComparison.Ordinal),
@@ -210,8 +213,33 @@ internal static class CelFunctions
         double.PositiveInfinity => "+Inf",
         double.NegativeInfinity => "-Inf",
         _ when double.IsNaN(d) => "NaN",
-        _ => d.ToString("R", CultureInfo.InvariantCulture),
+        _ => FormatFinite(d),
     };
+
+    /// <summary>Formats like Go's <c>strconv.FormatFloat(d, 'g', -1, 64)</c>, which CEL's string() uses: shortest
+    /// digits, exponent form from 1e+06 up and below 1e-04 (<c>1e+06</c>, <c>1.5e-05</c>, <c>123456</c>).</summary>
+    private static string FormatFinite(double d)
+    {
+        var shortest = d.ToString("R", CultureInfo.InvariantCulture);
+        if (shortest.Contains('E', StringComparison.Ordinal))
+        {
+            return shortest.Replace("E", "e", StringComparison.Ordinal);
+        }
+
+        var negative = shortest.StartsWith('-');
+        var unsigned = negative ? shortest[1..] : shortest;
+        var point = unsigned.IndexOf('.', StringComparison.Ordinal);
+        var integerDigits = point < 0 ? unsigned.Length : point;
+        if (Math.Abs(d) < 1e6 || integerDigits < 7)
+        {
+            return shortest;
+        }
+
+        var digits = unsigned.Replace(".", "", StringComparison.Ordinal).TrimEnd('0');
+        var mantissa = digits.Length > 1 ? digits[0] + "." + digits[1..] : digits;
+        var exponent = (integerDigits - 1).ToString("00", CultureInfo.InvariantCulture);
+        return (negative ? "-" : "") + mantissa + "e+" + exponent;
+    }
 
     private static string AsciiCase(string s, bool upper) => string.Create(s.Length, (s, upper), static (span, state) =>
     {

@@ -14,8 +14,9 @@ internal sealed record CelRule(
     string? Reason,
     bool OptionalOldSelf)
 {
-    /// <summary>True when the rule refers to <c>oldSelf</c>: it is then only evaluated on update.</summary>
-    public bool IsTransition => Expression is not null && CelAstWalker.References(Expression.Root, "oldSelf");
+    /// <summary>True when the rule refers to <c>oldSelf</c>: it is then only evaluated on update (unless
+    /// <see cref="OptionalOldSelf"/>).</summary>
+    public bool IsTransition { get; } = Expression is not null && CelAstWalker.References(Expression.Root, "oldSelf");
 
     public static CelRule From(JsonNode? entry)
     {

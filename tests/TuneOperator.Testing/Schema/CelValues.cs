@@ -26,6 +26,12 @@ internal sealed class CelBytes(byte[] value) : IEquatable<CelBytes>
     public override string ToString() => "b\"" + Encoding.UTF8.GetString(Value) + "\"";
 }
 
+/// <summary>A CEL optional value: <c>oldSelf</c> of a rule with <c>optionalOldSelf: true</c>.</summary>
+internal sealed record CelOptional(bool HasValue, object? Value)
+{
+    public static readonly CelOptional None = new(false, null);
+}
+
 /// <summary>A CEL type value, as returned by <c>type(x)</c> and named by identifiers such as <c>int</c>.</summary>
 internal sealed record CelType(string Name)
 {
@@ -150,6 +156,7 @@ internal static class CelValues
         CelType => CelType.Type,
         TimeSpan => CelType.Duration,
         DateTimeOffset => CelType.Timestamp,
+        CelOptional => new CelType("optional_type"),
         CelError => new CelType("error"),
         _ => new CelType(value.GetType().Name),
     };
@@ -178,6 +185,8 @@ internal static class CelValues
                 return CelError.NoOverload("_==_", a, b);
             case (IReadOnlyList<object?> x, IReadOnlyList<object?> y):
                 return ListEqual(x, y);
+            case (CelOptional x, CelOptional y):
+                return !x.HasValue || !y.HasValue ? x.HasValue == y.HasValue : Equal(x.Value, y.Value);
             case (CelMap x, CelMap y):
                 return MapEqual(x, y);
             default:

@@ -50,11 +50,36 @@ public sealed class CrdValidator
         var name = chosen["name"]?.GetValue<string>() ?? "";
         var schema = chosen["schema"]?["openAPIV3Schema"] as JsonObject
             ?? throw new ArgumentException($"spec.versions[{name}].schema.openAPIV3Schema is missing", nameof(crd));
-        return new CrdValidator(group, name, kind, (JsonObject)schema.DeepClone());
+        var copy = (JsonObject)schema.DeepClone();
+        Materialize(copy);
+        return new CrdValidator(group, name, kind, copy);
+    }
+
+    /// <summary>Enumerates every node once so that later concurrent reads never race on lazy initialization.</summary>
+    private static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (_, child) in obj)
+                {
+                    Materialize(child);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var child in array)
+                {
+                    Materialize(child);
+                }
+
+                break;
+        }
     }
 
     /// <summary>Validates <paramref name="obj"/> (a create when <paramref name="oldObj"/> is null, else an update).
-    /// The input is not modified; <see cref="ValidationResult.Object"/> is the pruned and defaulted copy.</summary>
+    /// The input is not modified; <see cref="ValidationResult.Object"/> is the pruned and defaulted copy. Safe to
+    /// call from several threads at once.</summary>
     public ValidationResult Validate(JsonNode obj, JsonNode? oldObj = null)
     {
         var copy = obj.DeepClone();

@@ -276,7 +276,7 @@ internal sealed class SchemaLinter(CelRuleSet rules)
                 continue;
             }
 
-            var (problems, costProblems) = CelChecker.Check(rule.Expression, schema, isRoot, correlatable);
+            var (problems, costProblems) = CelChecker.Check(rule.Expression, schema, isRoot, correlatable, rule.OptionalOldSelf);
             foreach (var problem in problems)
             {
                 Add(rulePath + ".rule", ValidationErrorType.Invalid, Quote(rule.Rule), $"compilation failed: {problem}");
@@ -298,7 +298,7 @@ internal sealed class SchemaLinter(CelRuleSet rules)
             }
             else if (rule.MessageExpression is not null)
             {
-                var (messageProblems, _) = CelChecker.Check(rule.MessageExpression, schema, isRoot, correlatable);
+                var (messageProblems, _) = CelChecker.Check(rule.MessageExpression, schema, isRoot, correlatable, rule.OptionalOldSelf);
                 foreach (var problem in messageProblems)
                 {
                     Add(rulePath + ".messageExpression", ValidationErrorType.Invalid, null, $"compilation failed: {problem}");
@@ -320,12 +320,9 @@ internal sealed class SchemaLinter(CelRuleSet rules)
                 Add(rulePath + ".fieldPath", ValidationErrorType.Invalid, Quote(fieldPath), "fieldPath must be a valid path to a field of the schema, such as .spec.replicas or .labels['key']");
             }
 
-            if (rule.OptionalOldSelf)
+            if (rule.OptionalOldSelf && !rule.IsTransition)
             {
-                var detail = rule.IsTransition
-                    ? "optionalOldSelf is not supported by this validator; rewrite the rule without it"
-                    : "may not be set on a rule that does not refer to oldSelf";
-                Add(rulePath + ".optionalOldSelf", ValidationErrorType.Forbidden, null, detail);
+                Add(rulePath + ".optionalOldSelf", ValidationErrorType.Forbidden, null, "may only be set when the rule refers to oldSelf");
             }
         }
     }

@@ -463,7 +463,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
                 continue;
             }
 
-            if (rule.IsTransition ? !hasOld : ratchet)
+            if (rule.IsTransition ? !hasOld && !rule.OptionalOldSelf : ratchet)
             {
                 continue;
             }
@@ -478,7 +478,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
             var variables = new Dictionary<string, object?>(StringComparer.Ordinal) { ["self"] = self };
             if (rule.IsTransition)
             {
-                variables["oldSelf"] = oldSelf;
+                variables["oldSelf"] = rule.OptionalOldSelf ? (hasOld ? new CelOptional(true, oldSelf) : CelOptional.None) : oldSelf;
             }
 
             var scope = new CelScope(variables);
@@ -501,7 +501,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
                 continue;
             }
 
-            var message = rule.Message ?? $"failed rule: {rule.Rule}";
+            var message = rule.Message?.Trim() ?? $"failed rule: {rule.Rule.Trim()}";
             if (rule.MessageExpression is not null
                 && CelInterpreter.Eval(rule.MessageExpression.Root, scope) is string custom
                 && custom.Trim().Length > 0

@@ -1,0 +1,109 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TuneOperator.Api;
+using TuneOperator.Controller.Hosting;
+using TuneOperator.Controller.Metrics;
+using TuneOperator.Controller.Runtime;
+
+namespace TuneOperator.Controller.FineTuneJobs;
+
+/// <summary>
+/// The FineTuneJob controller with its informers: FineTuneJobs and the trainer pods the operator manages (in the
+/// watched namespaces, or all), and one <see cref="ControllerLoop"/> fed by both (a pod change wakes its owning job).
+/// </summary>
+public sealed class FineTuneJobControllerSet : IControllerSet
+{
+    /// <summary>The label selector of the pods the operator manages.</summary>
+    public const string ManagedPodSelector = "app.kubernetes.io/managed-by=tune-operator";
+
+    /// <summary>Creates the informers and the controller.</summary>
+    public FineTuneJobControllerSet(
+        IKubernetes client, IOptions<OperatorOptions> options, OperatorMetrics metrics, ILoggerFactory loggerFactory, TimeProvider time)
+    {
+        var settings = options.Value;
+        var jobType = new ResourceType(ApiGroup.Group, ApiGroup.Version, FineTuneJob.Plural);
+        var informerOptions = new ResourceInformerOptions { WatchdogTimeout = settings.WatchdogTimeout };
+        var namespaces = settings.Namespaces().Count == 0 ? [null] : settings.Namespaces().Cast<string?>().ToList();
+        var jobInformers = namespaces.Select(ns => new ResourceInformer<FineTuneJob>(
+            new KubernetesListWatchClient<FineTuneJob>(client, jobType, ns), "finetunejobs/" + (ns ?? "*"),
+            loggerFactory.CreateLogger<ResourceInformer<FineTuneJob>>(), informerOptions, time)).ToList();
+        var podInformers = namespaces.Select(ns => new ResourceInformer<V1Pod>(
+            new KubernetesListWatchClient<V1Pod>(client, ResourceType.Pods, ns, ManagedPodSelector), "pods/" + (ns ?? "*"),
+            loggerFactory.CreateLogger<ResourceInformer<V1Pod>>(), informerOptions, time)).ToList();
+
+        // One cache per kind across namespaces: the handlers mirror each informer's changes into it.
+        var jobs = new CombinedCache<FineTuneJob>(jobInformers.Select(i => i.Cache).ToList());
+        var pods = new CombinedCache<V1Pod>(podInformers.Select(i => i.Cache).ToList());
+        var recorder = new EventRecorder(client, "tune-operator", settings.LeaderElection.Identity, loggerFactory.CreateLogger<EventRecorder>(), time);
+        var reconciler = new FineTuneJobReconciler(
+            client, jobs.Primary, pods.Primary, settings.TrainerImage, recorder, metrics, loggerFactory.CreateLogger<FineTuneJobReconciler>(), time);
+        Controller = new ControllerLoop(
+            FineTuneJob.KindName, reconciler, settings.Workers, jobs.Primary.Keys, loggerFactory.CreateLogger<ControllerLoop>(), time,
+            observer: metrics, queueObserver: metrics.ForQueue("finetunejob"));
+        foreach (var informer in jobInformers)
+        {
+            informer.AddHandler(jobs.Mirror(informer.Cache, job => Controller.Enqueue(NamespacedName.Of(job))));
+        }
+
+        foreach (var informer in podInformers)
+        {
+            informer.AddHandler(pods.Mirror(informer.Cache, EnqueueOwner));
+        }
+
+        Informers = [.. jobInformers, .. podInformers];
+        Controllers = [Controller];
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<IResourceInformer> Informers { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<ControllerLoop> Controllers { get; }
+
+    /// <summary>The FineTuneJob controller.</summary>
+    public ControllerLoop Controller { get; }
+
+    private void EnqueueOwner(V1Pod pod)
+    {
+        var owner = pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == FineTuneJob.KindName);
+        if (owner is not null)
+        {
+            Controller.Enqueue(new NamespacedName(pod.Metadata.NamespaceProperty, owner.Name));
+        }
+    }
+
+    /// <summary>With one informer, its cache; with several (one per namespace), a merged copy kept by handlers.</summary>
+    private sealed class CombinedCache<T>(IReadOnlyList<ResourceCache<T>> caches)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        public ResourceCache<T> Primary { get; } = caches.Count == 1 ? caches[0] : new ResourceCache<T>();
+
+        public IResourceEventHandler<T> Mirror(ResourceCache<T> source, Action<T> onChange) =>
+            ReferenceEquals(source, Primary)
+                ? new ResourceEventHandler<T>(onChange)
+                : new MirrorHandler(Primary, onChange);
+
+        private sealed class MirrorHandler(ResourceCache<T> target, Action<T> onChange) : IResourceEventHandler<T>
+        {
+            public void OnAdd(T obj)
+            {
+                target.Upsert(obj);
+                onChange(obj);
+            }
+
+            public void OnUpdate(T oldObj, T newObj)
+            {
+                target.Upsert(newObj);
+                onChange(newObj);
+            }
+
+            public void OnDelete(T obj)
+            {
+                target.Remove(NamespacedName.Of(obj));
+                onChange(obj);
+            }
+        }
+    }
+}

@@ -4,5 +4,8 @@ using TuneOperator.Cli.Commands;
 var root = new RootCommand("tune: declarative LLM fine-tuning, locally or on Kubernetes.")
 {
     CrdsCommand.Create(),
+    RunCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+
+// tune run handles Ctrl-C itself (checkpoint, graceful stop), so the parser must not end the process on it.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

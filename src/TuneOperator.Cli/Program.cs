@@ -6,6 +6,10 @@ var root = new RootCommand("tune: declarative LLM fine-tuning, locally or on Kub
     CrdsCommand.Create(),
     RunCommand.Create(),
 };
+foreach (var command in ModelToolsCommands.Create())
+{
+    root.Subcommands.Add(command);
+}
 
 // tune run handles Ctrl-C itself (checkpoint, graceful stop), so the parser must not end the process on it.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -2,14 +2,15 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using TuneOperator.Testing.Schema;
 using TuneOperator.Testing.Tools;
 using Xunit;
 
 namespace TuneOperator.Api.Tests.Health;
 
 /// <summary>
-/// The Argo CD health script (config/argocd/health.lua, run by a real Lua 5.4) reads the conditions the operator writes
-/// the way kstatus does.
+/// The Argo CD health script (config/argocd/health.lua, run by a real Lua 5.4) and the Flux CEL health expressions
+/// (config/flux/health-checks.yaml) read the conditions the operator writes the way kstatus does, and agree.
 /// </summary>
 public sealed class GitOpsHealthTests
 {
@@ -36,6 +37,41 @@ public sealed class GitOpsHealthTests
         Assert.Contains(expectedMessage, message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Flux_health_expressions_agree_with_argo_cd(string name, string objectJson, string argoStatus, string expectedMessage)
+    {
+        var obj = JsonNode.Parse(objectJson)!;
+        if (obj["status"] is null)
+        {
+            // Flux evaluates the expressions against the object's fields; before the operator writes a status there is
+            // nothing to evaluate and Flux keeps waiting, which is Argo CD's Progressing.
+            Assert.Equal("Progressing", argoStatus);
+            return;
+        }
+
+        var expected = argoStatus switch
+        {
+            "Healthy" => "Current",
+            "Degraded" => "Failed",
+            _ => "InProgress",
+        };
+
+        foreach (var check in FluxChecks())
+        {
+            Assert.True(expected == FluxStatus(check, obj), $"{name} ({check["kind"]}): Argo CD says {argoStatus} ({expectedMessage}), Flux says {FluxStatus(check, obj)}");
+        }
+    }
+
+    [Fact]
+    public void The_flux_example_uses_the_shipped_expressions()
+    {
+        var example = TuneOperator.Api.Validation.ManifestReader.ToJson(File.ReadAllText(Repository.Path("config", "flux", "kustomization-example.yaml")))[0]!;
+        var shipped = FluxChecks().Single(c => (string?)c["kind"] == "FineTuneJob");
+
+        Assert.True(JsonNode.DeepEquals(shipped, example["spec"]!["healthCheckExprs"]![0]));
+    }
+
     [Fact]
     public void The_argocd_configmap_patch_inlines_the_same_script_for_every_kind()
     {
@@ -47,6 +83,18 @@ public sealed class GitOpsHealthTests
             var inlined = (string?)patch["data"]![$"resource.customizations.health.tuneoperator.io_{kind}"];
             Assert.Equal(script, inlined);
         }
+    }
+
+    private static List<JsonObject> FluxChecks() =>
+        [.. TuneOperator.Api.Validation.ManifestReader.ToJson(File.ReadAllText(Repository.Path("config", "flux", "health-checks.yaml")))[0]!.AsArray().OfType<JsonObject>()];
+
+    /// <summary>Flux's order: inProgress, then failed, then current; none true is still in progress.</summary>
+    private static string FluxStatus(JsonObject check, JsonNode obj)
+    {
+        var variables = obj.AsObject().ToDictionary(p => p.Key, p => (p.Value, (JsonObject?)null));
+        bool Holds(string field) => check[field] is { } expression && CelExpression.Parse((string)expression!).Evaluate(variables) is true;
+
+        return Holds("inProgress") ? "InProgress" : Holds("failed") ? "Failed" : Holds("current") ? "Current" : "InProgress";
     }
 
     private static (string Status, string Message) ArgoHealth(JsonNode obj)

@@ -183,6 +183,10 @@ public sealed class CelEvaluationTests
         Assert.Equal(false, Cel.Eval("'abc\\n'.matches('^abc$')"));
         Assert.Equal(true, Cel.Eval("'ab'.matches('(?P<first>a)b')"));
         Assert.Equal(true, Cel.Eval("'AB'.matches('(?i)ab')"));
+        Assert.Equal(true, Cel.Eval("'a1_'.matches('^\\\\w\\\\d[\\\\w]$')"));
+        Assert.Equal(false, Cel.Eval("'\u0663'.matches('^\\\\d$')"));
+        Assert.Equal(false, Cel.Eval("'\u00e9'.matches('^\\\\w$')"));
+        Assert.Equal(true, Cel.Eval("'a b'.matches('^\\\\S\\\\s\\\\S$')"));
         Assert.Contains("invalid regular expression", Cel.Error("'aa'.matches('(a)\\\\1')"), StringComparison.Ordinal);
         Assert.Contains("invalid regular expression", Cel.Error("'a'.matches('(?=a)')"), StringComparison.Ordinal);
         Assert.Equal("hello world", Cel.Eval("'HeLLo WoRLD'.lowerAscii()"));

@@ -87,6 +87,13 @@ public sealed class CelParserTests
     }
 
     [Fact]
+    public void Deep_nesting_is_a_syntax_error_not_a_crash()
+    {
+        Assert.Contains("nested too deeply", Cel.ParseError(new string('!', 5000) + "true").Message, StringComparison.Ordinal);
+        Assert.Contains("nested too deeply", Cel.ParseError(new string('(', 5000) + "1" + new string(')', 5000)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_errors_carry_the_offset()
     {
         var error = Cel.ParseError("self.a + * 2");

@@ -80,6 +80,21 @@ public sealed class CrdValidatorTests
     }
 
     [Fact]
+    public void Embedded_resources_keep_their_type_and_object_meta()
+    {
+        var validator = TestCrd.Validator("""
+            {"type":"object","properties":{"template":{"type":"object","x-kubernetes-embedded-resource":true,"x-kubernetes-preserve-unknown-fields":true},
+              "pod":{"type":"object","x-kubernetes-embedded-resource":true,"properties":{"spec":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}}}
+            """);
+        var result = validator.Validate(TestCrd.Widget("""
+            {"pod":{"apiVersion":"v1","kind":"Pod","metadata":{"labels":{"a":"b"},"bogus":1},"spec":{"containers":[]},"status":{}}}
+            """));
+        Assert.Equal(["unknown field \"spec.pod.metadata.bogus\"", "unknown field \"spec.pod.status\""], result.Errors.Select(e => e.ToString()));
+        Assert.Equal("Pod", result.Object["spec"]!["pod"]!["kind"]!.GetValue<string>());
+        Assert.Equal("b", result.Object["spec"]!["pod"]!["metadata"]!["labels"]!["a"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Defaults_are_applied_recursively_before_validation()
     {
         var validator = TestCrd.Validator("""

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Xunit;
@@ -220,6 +219,21 @@ public sealed class CrudTests : FakeTestBase
         var raw = Fake.Get(Fake.TypeOf<V1Pod>(), "default", "p");
         Assert.Equal(read.Metadata.ResourceVersion, raw!["metadata"]!["resourceVersion"]!.GetValue<string>());
         Assert.Single(Fake.List<V1Pod>("default"));
-        _ = JsonNode.Parse(KubernetesJson.Serialize(read));
+    }
+
+    [Fact]
+    public async Task Create_with_a_resource_version_or_a_mistyped_field_is_400()
+    {
+        var withVersion = new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "cm", ResourceVersion = "5" } };
+        using var http = new HttpClient();
+        using var body = new StringContent("""{"metadata":{"name":"bad","labels":{"n":1}}}""", System.Text.Encoding.UTF8, "application/json");
+
+        var (code, status) = await FailureAsync(() => Client.CoreV1.CreateNamespacedConfigMapAsync(withVersion, "default", cancellationToken: Ct));
+        using var response = await http.PostAsync(new Uri(Fake.Url + "/api/v1/namespaces/default/configmaps"), body, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, code);
+        Assert.Contains("resourceVersion should not be set", status["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(Fake.List<V1ConfigMap>("default"));
     }
 }

@@ -87,6 +87,22 @@ public sealed class WatchTests : FakeTestBase
     }
 
     [Fact]
+    public async Task A_bound_pod_is_seen_terminating_before_it_is_deleted()
+    {
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("bound", nodeName: "node-1"), "default", cancellationToken: Ct);
+        var events = Collect<V1Pod>((e, r, c) => Client.CoreV1.WatchListNamespacedPod("default", resourceVersion: Fake.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            onEvent: e, onError: r, onClosed: c), out _);
+        await KubeApiFake.WaitUntilAsync(() => Fake.OpenWatches == 1, Wait, "the watch is open", Ct);
+
+        await Client.CoreV1.DeleteNamespacedPodAsync("bound", "default", gracePeriodSeconds: 5, cancellationToken: Ct);
+        await KubeApiFake.WaitUntilAsync(() => events.Count >= 2, Wait, "two events", Ct);
+
+        Assert.Equal([WatchEventType.Modified, WatchEventType.Deleted], events.Select(e => e.Type));
+        Assert.Equal(5, events.First().Object.Metadata.DeletionGracePeriodSeconds);
+        Assert.NotNull(events.Last().Object.Metadata.DeletionTimestamp);
+    }
+
+    [Fact]
     public async Task Dropping_watches_closes_them()
     {
         var events = Collect<V1Pod>((e, r, c) => Client.CoreV1.WatchListNamespacedPod("default", onEvent: e, onError: r, onClosed: c), out var done);

@@ -31,6 +31,14 @@ internal sealed class KubeApiHandler(KubeStore store, ResourceRegistry registry,
         {
             // The client went away.
         }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException)
+        {
+            // A body with the wrong JSON types (e.g. a number where a string belongs), as kube-apiserver's decoder rejects it.
+            if (!context.Response.HasStarted)
+            {
+                await WriteJsonAsync(context, 400, KubeApiException.Status(400, "BadRequest", $"the request body could not be decoded: {e.Message}", null));
+            }
+        }
     }
 
     private static bool Flag(HttpRequest request, string name) =>

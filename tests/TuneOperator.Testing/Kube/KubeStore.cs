@@ -192,6 +192,11 @@ internal sealed class KubeStore
         {
             var obj = (JsonObject)body.DeepClone();
             var metadata = Metadata(obj);
+            if (asApi && !string.IsNullOrEmpty(metadata["resourceVersion"]?.GetValue<string>()))
+            {
+                throw KubeApiException.BadRequest("resourceVersion should not be set on objects to be created");
+            }
+
             CheckNamespace(type, ns, metadata);
             var name = metadata["name"]?.GetValue<string>();
             if (string.IsNullOrEmpty(name))
@@ -1171,11 +1176,6 @@ internal sealed class KubeStore
             {
                 watcher.Events.Writer.TryWrite(change);
             }
-        }
-
-        if (eventType == WatchEvent.Deleted)
-        {
-            _dependents.Remove(uid);
         }
 
         return stored;

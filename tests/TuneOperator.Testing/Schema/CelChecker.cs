@@ -23,9 +23,37 @@ internal sealed class CelChecker
     }
 
     /// <summary>A type known to the checker: a schema node (null schema: dynamic), and whether it is the root object.</summary>
-    private sealed record Typed(JsonObject? Schema, bool IsRootObject = false, bool IsRootMetadata = false);
+    private sealed record Typed(JsonObject? Schema, bool IsRootObject = false, bool IsRootMetadata = false, string? Primitive = null)
+    {
+        /// <summary>The CEL type name when it is known statically (int, double, string, list...), else null (dyn).</summary>
+        public string? CelTypeName => Primitive ?? Schema switch
+        {
+            null => IsRootMetadata ? "map" : null,
+            { } s when s.IsDynamic() => null,
+            { } s => s.Type() switch
+            {
+                "integer" => "int",
+                "number" => "double",
+                "boolean" => "bool",
+                "array" => "list",
+                "object" => s.IsStruct() ? "object" : "map",
+                "string" => s.Format() switch
+                {
+                    "byte" => "bytes",
+                    "duration" => "google.protobuf.Duration",
+                    "date-time" or "datetime" or "date" => "google.protobuf.Timestamp",
+                    _ => "string",
+                },
+                _ => null,
+            },
+        };
+    }
 
     private static readonly Typed Dyn = new(null);
+
+    private static Typed Of(string? primitive) => primitive is null ? Dyn : new Typed(null, Primitive: primitive);
+
+    private static readonly HashSet<string> Numeric = ["int", "uint", "double"];
 
     /// <summary>Checks <paramref name="expression"/> bound at <paramref name="nodeSchema"/>. Returns the type
     /// problems and the cost problems (empty when fine).</summary>
@@ -57,8 +85,8 @@ internal sealed class CelChecker
     {
         switch (expr)
         {
-            case CelLiteral:
-                return Dyn;
+            case CelLiteral literal:
+                return Of(literal.Value is null ? null : CelValues.TypeOf(literal.Value).Name);
             case CelIdent ident:
                 if (ident.Name == "oldSelf" && !transitionAllowed)
                 {
@@ -80,22 +108,27 @@ internal sealed class CelChecker
                 return SelectField(Visit(select.Operand, scope, consumed: false), select.Field);
             case CelHas has:
                 SelectField(Visit(has.Select.Operand, scope, consumed: false), has.Select.Field);
-                return Dyn;
+                return Of("bool");
             case CelUnary unary:
-                Visit(unary.Operand, scope, consumed: true);
-                return Dyn;
+                var operandType = Visit(unary.Operand, scope, consumed: true).CelTypeName;
+                return unary.Operator == "!" ? Of("bool") : Of(operandType);
             case CelBinary binary:
-                Visit(binary.Left, scope, consumed: true);
-                Visit(binary.Right, scope, consumed: true);
-                return Dyn;
+                return CheckBinary(binary, Visit(binary.Left, scope, consumed: true).CelTypeName, Visit(binary.Right, scope, consumed: true).CelTypeName);
             case CelConditional conditional:
                 Visit(conditional.Condition, scope, consumed: true);
-                Visit(conditional.Then, scope, consumed: true);
-                Visit(conditional.Otherwise, scope, consumed: true);
-                return Dyn;
+                var thenType = Visit(conditional.Then, scope, consumed: true);
+                var elseType = Visit(conditional.Otherwise, scope, consumed: true);
+                return thenType.CelTypeName == elseType.CelTypeName ? Of(thenType.CelTypeName) : Dyn;
             case CelIndex index:
                 var container = Visit(index.Operand, scope, consumed: false);
                 Visit(index.Index, scope, consumed: true);
+                if (container.CelTypeName is "object" or "int" or "uint" or "double" or "bool" or "string")
+                {
+                    problems.Add($"found no matching overload for '_[_]' applied to '({container.CelTypeName}, ...)'" +
+                        (container.CelTypeName == "object" ? " (an object with properties is not a map; select its fields with '.')" : ""));
+                    return Dyn;
+                }
+
                 return container.Schema switch
                 {
                     null => Dyn,
@@ -159,7 +192,7 @@ internal sealed class CelChecker
                     Visit(comprehension.Transform, inner, consumed: true);
                 }
 
-                return Dyn;
+                return Of(comprehension.Macro is CelMacro.Map or CelMacro.Filter ? "list" : "bool");
             default:
                 return Dyn;
         }
@@ -187,7 +220,64 @@ internal sealed class CelChecker
             Visit(arg, scope, consumed: readsOperands);
         }
 
-        return Dyn;
+        return Of(call.Function switch
+        {
+            "size" or "int" or "indexOf" or "lastIndexOf" or "getHours" or "getMinutes" or "getSeconds" or "getMilliseconds"
+                or "getFullYear" or "getMonth" or "getDayOfMonth" or "getDayOfWeek" or "getDayOfYear" or "getDate" => "int",
+            "matches" or "startsWith" or "endsWith" or "contains" or "isSorted" or "bool" => "bool",
+            "string" or "lowerAscii" or "upperAscii" or "trim" or "join" or "replace" or "substring" or "charAt" => "string",
+            "uint" => "uint",
+            "double" => "double",
+            "bytes" => "bytes",
+            "split" => "list",
+            "duration" => "google.protobuf.Duration",
+            "timestamp" => "google.protobuf.Timestamp",
+            _ => null,
+        });
+    }
+
+    /// <summary>Rejects operators whose operand types are known and have no overload in CEL (no implicit numeric
+    /// conversions: <c>1.0 + 1</c> and <c>self.rate &gt; 0</c> on a number field are errors).</summary>
+    private Typed CheckBinary(CelBinary binary, string? left, string? right)
+    {
+        var op = binary.Operator;
+        if (op is "&&" or "||")
+        {
+            return Of("bool");
+        }
+
+        var isRelation = op is "<" or "<=" or ">" or ">=" or "==" or "!=" or "in";
+        if (op == "in" && right == "object")
+        {
+            problems.Add($"found no matching overload for '@in' applied to '({left ?? "dyn"}, object)' (an object with properties is not a map; use has())");
+            return Of("bool");
+        }
+
+        if (left is null || right is null || op == "in")
+        {
+            return isRelation ? Of("bool") : Dyn;
+        }
+
+        var mixesNumbers = left != right && Numeric.Contains(left) && Numeric.Contains(right);
+        var arithmeticMismatch = !isRelation && left != right
+            && !(left == "google.protobuf.Timestamp" && right == "google.protobuf.Duration" && op is "+" or "-")
+            && !(left == "google.protobuf.Duration" && right == "google.protobuf.Timestamp" && op == "+")
+            && !(left == "google.protobuf.Timestamp" && right == "google.protobuf.Timestamp" && op == "-");
+        var comparisonMismatch = isRelation && left != right;
+        if (mixesNumbers || arithmeticMismatch || comparisonMismatch)
+        {
+            problems.Add($"found no matching overload for '_{op}_' applied to '({left}, {right})'");
+            return isRelation ? Of("bool") : Dyn;
+        }
+
+        if (isRelation)
+        {
+            return Of("bool");
+        }
+
+        return Of(left == "google.protobuf.Timestamp" && right == "google.protobuf.Timestamp" ? "google.protobuf.Duration"
+            : left == "google.protobuf.Duration" && right == "google.protobuf.Timestamp" ? right
+            : left);
     }
 
     private Typed SelectField(Typed operand, string field)

@@ -140,11 +140,9 @@ internal static class CelJson
         switch (schema.Type())
         {
             case "integer" when kind == JsonValueKind.Number:
-                return value.TryGetValue<long>(out var l) ? l
-                    : value.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) < 9.2e18 ? (long)d
-                    : Untyped(value);
+                return value.TryGetLong(out var l) ? l : Untyped(value);
             case "number" when kind == JsonValueKind.Number:
-                return value.GetValue<double>();
+                return value.GetDouble();
             case "string" when kind == JsonValueKind.String:
                 var s = value.GetValue<string>();
                 return schema.Format() switch
@@ -185,7 +183,7 @@ internal static class CelJson
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             JsonValueKind.String => v.GetValue<string>(),
-            JsonValueKind.Number => v.TryGetValue<long>(out var l) ? (object)l : v.GetValue<double>(),
+            JsonValueKind.Number => v.IsIntegerLiteral() && v.TryGetLong(out var l) ? (object)l : v.GetDouble(),
             _ => null,
         },
         _ => null,

@@ -150,6 +150,18 @@ internal sealed class CelParser
 
     private CelExpr ParseUnary()
     {
+        if (++depth > MaxDepth)
+        {
+            throw new CelParseException("expression nested too deeply", Peek.Position);
+        }
+
+        var result = ParseUnaryInner();
+        depth--;
+        return result;
+    }
+
+    private CelExpr ParseUnaryInner()
+    {
         if (IsPunct("!"))
         {
             var t = tokens[index++];

@@ -64,7 +64,27 @@ internal static class CelRegex
                     return null;
                 }
 
-                sb.Append(c).Append(n);
+                // RE2's Perl classes are ASCII-only; .NET's are Unicode-aware, so spell them out.
+                var ascii = n switch
+                {
+                    'd' => "0-9",
+                    'w' => "0-9A-Za-z_",
+                    's' => "\\t\\n\\f\\r ",
+                    _ => null,
+                };
+                if (ascii is not null)
+                {
+                    sb.Append(inClass ? ascii : "[" + ascii + "]");
+                }
+                else if (!inClass && n is 'D' or 'W' or 'S')
+                {
+                    sb.Append("[^").Append(n switch { 'D' => "0-9", 'W' => "0-9A-Za-z_", _ => "\\t\\n\\f\\r " }).Append(']');
+                }
+                else
+                {
+                    sb.Append(c).Append(n);
+                }
+
                 i++;
                 continue;
             }

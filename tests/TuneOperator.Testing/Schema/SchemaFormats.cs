@@ -26,7 +26,7 @@ internal static class SchemaFormats
             };
         }
 
-        if (value.TryGetValue<double>(out var d))
+        if (value.IsNumber() && value.GetDouble() is var d)
         {
             return format switch
             {

@@ -35,7 +35,7 @@ internal sealed class SchemaLinter(CelRuleSet rules)
         return errors;
     }
 
-    private static string Quote(string s) => JsonValue.Create(s).ToJsonString();
+    private static string Quote(string s) => JsonText.Quote(s);
 
     private void Add(string path, ValidationErrorType type, string? value, string detail) =>
         errors.Add(new ValidationError(path, type, value, detail));
@@ -128,7 +128,7 @@ internal sealed class SchemaLinter(CelRuleSet rules)
 
         foreach (var (name, node) in properties ?? [])
         {
-            if (node is not JsonObject nameSchema)
+            if (name is not ("name" or "generateName") || node is not JsonObject nameSchema)
             {
                 continue;
             }

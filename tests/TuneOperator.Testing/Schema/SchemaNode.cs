@@ -45,16 +45,11 @@ internal static class SchemaNode
             return null;
         }
 
-        if (v.TryGetValue<long>(out var l))
-        {
-            return l;
-        }
-
-        return v.TryGetValue<double>(out var d) && d == Math.Floor(d) ? (long)d : null;
+        return v.TryGetLong(out var l) ? l : null;
     }
 
     public static double? Double(this JsonObject schema, string name) =>
-        schema[name] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+        schema[name] is JsonValue v && v.IsNumber() ? v.GetDouble() : null;
 
     public static IReadOnlyList<string> Required(this JsonObject schema) =>
         schema["required"] is JsonArray a ? [.. a.Select(k => k?.GetValue<string>() ?? "")] : [];

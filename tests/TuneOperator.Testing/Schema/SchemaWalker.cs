@@ -58,13 +58,13 @@ internal sealed class SchemaWalker(CelRuleSet rules)
         var properties = schema.Properties();
         foreach (var (key, value) in obj.ToList())
         {
-            if (isRoot && key is "apiVersion" or "kind" or "metadata")
+            if ((isRoot || schema.Flag("x-kubernetes-embedded-resource")) && key is "apiVersion" or "kind" or "metadata")
             {
                 if (key == "metadata" && value is JsonObject metadata)
                 {
                     foreach (var field in metadata.Select(p => p.Key).Where(k => !ObjectMetaFields.Contains(k)).ToList())
                     {
-                        errors.Add(new ValidationError(FieldPath.Child("metadata", field), ValidationErrorType.UnknownField, null, ""));
+                        errors.Add(new ValidationError(FieldPath.Child(FieldPath.Child(path, "metadata"), field), ValidationErrorType.UnknownField, null, ""));
                         metadata.Remove(field);
                     }
                 }
@@ -195,7 +195,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
         null => "\"null\"",
         JsonObject => "\"object\"",
         JsonArray => "\"array\"",
-        _ => node.ToJsonString(),
+        _ => JsonText.Render(node),
     };
 
     private static string JsonTypeOf(JsonNode? node) => node switch
@@ -214,7 +214,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
     };
 
     private static bool IsInteger(JsonValue v) =>
-        v.TryGetValue<long>(out _) || (v.TryGetValue<double>(out var d) && d == Math.Floor(d) && double.IsFinite(d));
+        v.TryGetLong(out _);
 
     /// <summary>Checks the keywords of this node; returns false when the value's type is wrong (nothing below is checked).</summary>
     private bool ValidateLocal(JsonNode? node, JsonObject schema, string path, bool ratchet)
@@ -255,7 +255,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
 
         if (schema["enum"] is JsonArray allowed && !allowed.Any(a => JsonNode.DeepEquals(a, node)))
         {
-            var supported = string.Join(", ", allowed.Select(a => a?.ToJsonString() ?? "null"));
+            var supported = string.Join(", ", allowed.Select(JsonText.Render));
             Add(ratchet, new ValidationError(path, ValidationErrorType.NotSupported, Show(node), $"supported values: {supported}"));
         }
 
@@ -310,7 +310,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
         }
         else if (value.GetValueKind() == JsonValueKind.Number)
         {
-            var d = value.GetValue<double>();
+            var d = value.GetDouble();
             var shown = value.ToJsonString();
             if (schema.Double("maximum") is { } max)
             {
@@ -379,7 +379,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
 
                     if (!seen.Add(ListMapKey(item, keys)))
                     {
-                        var shown = "{" + string.Join(",", keys.Select(k => $"\"{k}\":{item[k]?.ToJsonString() ?? "null"}")) + "}";
+                        var shown = "{" + string.Join(",", keys.Select(k => $"{JsonText.Quote(k)}:{JsonText.Render(item[k])}")) + "}";
                         Add(ratchet, new ValidationError(FieldPath.Index(path, i), ValidationErrorType.Duplicate, shown, ""));
                     }
                 }
@@ -434,7 +434,7 @@ internal sealed class SchemaWalker(CelRuleSet rules)
 
         if (name.Length > 253 || !Dns1123Subdomain.IsMatch(name))
         {
-            Add(ratchet, new ValidationError("metadata.name", ValidationErrorType.Invalid, JsonValue.Create(name).ToJsonString(),
+            Add(ratchet, new ValidationError("metadata.name", ValidationErrorType.Invalid, JsonText.Quote(name),
                 "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"));
         }
 

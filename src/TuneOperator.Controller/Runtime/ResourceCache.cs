@@ -1,0 +1,128 @@
+using k8s;
+using k8s.Models;
+
+namespace TuneOperator.Controller.Runtime;
+
+/// <summary>
+/// The in-memory copy of the objects an informer keeps, indexed by namespace/name and by owner UID (to find the
+/// children of an owner). Readers get the cached instances and must not change them.
+/// </summary>
+public sealed class ResourceCache<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<NamespacedName, T> items = [];
+    private readonly Dictionary<string, HashSet<NamespacedName>> byOwner = new(StringComparer.Ordinal);
+
+    /// <summary>The number of cached objects.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (gate)
+            {
+                return items.Count;
+            }
+        }
+    }
+
+    /// <summary>The cached object with this key, or null.</summary>
+    public T? Get(NamespacedName key)
+    {
+        lock (gate)
+        {
+            return items.GetValueOrDefault(key);
+        }
+    }
+
+    /// <summary>All cached objects, or those of one namespace.</summary>
+    public IReadOnlyList<T> List(string? namespaceName = null)
+    {
+        lock (gate)
+        {
+            return namespaceName is null
+                ? [.. items.Values]
+                : [.. items.Where(pair => pair.Key.Namespace == namespaceName).Select(pair => pair.Value)];
+        }
+    }
+
+    /// <summary>The keys of all cached objects.</summary>
+    public IReadOnlyList<NamespacedName> Keys()
+    {
+        lock (gate)
+        {
+            return [.. items.Keys];
+        }
+    }
+
+    /// <summary>The cached objects that name <paramref name="ownerUid"/> in their ownerReferences.</summary>
+    public IReadOnlyList<T> ListByOwner(string ownerUid)
+    {
+        lock (gate)
+        {
+            return byOwner.TryGetValue(ownerUid, out var keys) ? [.. keys.Select(key => items[key])] : [];
+        }
+    }
+
+    /// <summary>Stores an object and returns the one it replaced.</summary>
+    internal T? Upsert(T obj)
+    {
+        var key = NamespacedName.Of(obj);
+        lock (gate)
+        {
+            if (items.Remove(key, out var old))
+            {
+                Unindex(key, old);
+            }
+
+            items[key] = obj;
+            foreach (var owner in obj.Metadata.OwnerReferences ?? [])
+            {
+                if (string.IsNullOrEmpty(owner.Uid))
+                {
+                    continue;
+                }
+
+                if (!byOwner.TryGetValue(owner.Uid, out var keys))
+                {
+                    keys = [];
+                    byOwner[owner.Uid] = keys;
+                }
+
+                keys.Add(key);
+            }
+
+            return old;
+        }
+    }
+
+    /// <summary>Removes an object and returns it, or null when it was not cached.</summary>
+    internal T? Remove(NamespacedName key)
+    {
+        lock (gate)
+        {
+            if (!items.Remove(key, out var old))
+            {
+                return null;
+            }
+
+            Unindex(key, old);
+            return old;
+        }
+    }
+
+    private void Unindex(NamespacedName key, T old)
+    {
+        foreach (var owner in old.Metadata.OwnerReferences ?? [])
+        {
+            if (!string.IsNullOrEmpty(owner.Uid) && byOwner.TryGetValue(owner.Uid, out var keys))
+            {
+                keys.Remove(key);
+                if (keys.Count == 0)
+                {
+                    byOwner.Remove(owner.Uid);
+                }
+            }
+        }
+    }
+}

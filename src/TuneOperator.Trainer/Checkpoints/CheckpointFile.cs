@@ -1,0 +1,7 @@
+namespace TuneOperator.Trainer.Checkpoints;
+
+/// <summary>One file of a checkpoint as recorded in its manifest.</summary>
+/// <param name="Path">The path relative to the checkpoint directory, with '/' separators.</param>
+/// <param name="Size">The size in bytes.</param>
+/// <param name="Sha256">The lowercase hex SHA-256 digest of the contents.</param>
+public sealed record CheckpointFile(string Path, long Size, string Sha256);

@@ -11,7 +11,7 @@ namespace TuneOperator.Api.Tests;
 public sealed class CrdConformanceTests
 {
     private static readonly Dictionary<string, CrdValidator> Validators = Directory.GetFiles(RepoPaths.Crds, "*.yaml")
-        .Select(f => CrdValidator.FromCrd(WithoutMetadataSchema(ParseYaml(File.ReadAllText(f)))))
+        .Select(f => CrdValidator.FromCrd(ParseYaml(File.ReadAllText(f))))
         .ToDictionary(v => v.Kind);
 
     public static TheoryData<string> Samples() => SampleTests.Samples();
@@ -86,21 +86,6 @@ public sealed class CrdConformanceTests
         var moreGpusWhileSuspended = suspended.DeepClone();
         moreGpusWhileSuspended["spec"]!["resources"]!["gpus"] = 2;
         Assert.Empty(validator.Validate(Reparse(moreGpusWhileSuspended), Reparse(suspended)).Errors);
-    }
-
-    /// <summary>
-    /// The API server validates metadata itself and ignores the <c>metadata: {type: object}</c> node of a CRD's
-    /// schema; CrdValidator's defaulting pass still descends into that node and prunes every metadata field, so the
-    /// node is dropped here (CrdValidator checks metadata.name on its own).
-    /// </summary>
-    private static JsonNode WithoutMetadataSchema(JsonNode crd)
-    {
-        foreach (var version in crd["spec"]!["versions"]!.AsArray())
-        {
-            version!["schema"]!["openAPIV3Schema"]!["properties"]!.AsObject().Remove("metadata");
-        }
-
-        return crd;
     }
 
     private static JsonNode ParseYaml(string yaml) => Reparse(ManifestReader.ToJson(yaml).Single()!);

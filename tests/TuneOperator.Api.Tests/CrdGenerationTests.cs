@@ -58,6 +58,19 @@ public sealed class CrdGenerationTests
     }
 
     [Fact]
+    public void Kubernetes_entity_attributes_match_the_crds()
+    {
+        foreach (var type in CrdGenerator.ResourceTypes)
+        {
+            var entity = (k8s.Models.KubernetesEntityAttribute)Attribute.GetCustomAttribute(type, typeof(k8s.Models.KubernetesEntityAttribute))!;
+            var names = Generated.Single(c => c.Definition["spec"]!["names"]!["kind"]!.GetValue<string>() == entity.Kind).Definition["spec"]!;
+            Assert.Equal(names["group"]!.GetValue<string>(), entity.Group);
+            Assert.Equal("v1alpha1", entity.ApiVersion);
+            Assert.Equal(names["names"]!["plural"]!.GetValue<string>(), entity.PluralName);
+        }
+    }
+
+    [Fact]
     public void Job_printer_columns_are_phase_progress_loss_and_age()
     {
         var version = Job()["spec"]!["versions"]![0]!;

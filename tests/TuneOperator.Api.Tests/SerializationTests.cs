@@ -49,8 +49,9 @@ public sealed class SerializationTests
     {
         var job = Job();
         var back = KubernetesJson.Deserialize<FineTuneJob>(KubernetesJson.Serialize(job));
-        Assert.Equal(job.Spec.Method, back.Spec.Method with { Lora = back.Spec.Method.Lora });
-        Assert.Equal(job.Spec.Method.Lora, back.Spec.Method.Lora);
+        Assert.Equal(job.Spec.Method, back.Spec.Method);
+        Assert.Equal(job.Spec.Hyperparameters, back.Spec.Hyperparameters);
+        Assert.Equal(job.Spec.Model, back.Spec.Model);
         Assert.Equal(job.Spec.Output, back.Spec.Output);
         Assert.Equal("ml", back.Metadata.NamespaceProperty);
         Assert.Equal(JobPhase.Running, back.Status!.Phase);

@@ -83,6 +83,19 @@ public sealed class ValidatorTests
     }
 
     [Fact]
+    public void Sweep_template_is_immutable_but_parallelism_may_change()
+    {
+        FineTuneSweep Read() => ManifestReader.ReadOrThrow<FineTuneSweep>(File.ReadAllText(Path.Combine(RepoPaths.Samples, "finetunesweep-lora.yaml")));
+        var wider = Read();
+        wider.Spec.MaxParallel = 4;
+        Assert.Empty(FineTuneSweepValidator.ValidateUpdate(Read(), wider));
+
+        var changed = Read();
+        changed.Spec.Template.Hyperparameters.Epochs = 2;
+        Assert.Equal("spec.template", Assert.Single(FineTuneSweepValidator.ValidateUpdate(Read(), changed)).Field);
+    }
+
+    [Fact]
     public void Durations_parse()
     {
         Assert.Equal(TimeSpan.FromMinutes(90), Durations.Parse("1h30m"));

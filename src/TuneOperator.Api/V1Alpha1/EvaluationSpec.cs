@@ -12,9 +12,11 @@ public sealed record EvaluationSpec
     [Maximum(100000000)]
     public long? EverySteps { get; set; }
 
-    /// <summary>Metrics computed at each evaluation, published as <c>eval&lt;Metric&gt;</c> in status.metrics:
-    /// <c>loss</c>, <c>perplexity</c>, <c>accuracy</c> (token accuracy, or label accuracy for classification) and
-    /// <c>f1</c> (macro F1, classification only). Default [loss].</summary>
+    /// <summary>Metrics computed at each evaluation and published in status.metrics (evalLoss, evalPerplexity,
+    /// evalAccuracy, evalPrecision, evalRecall, evalF1, exactMatch): <c>loss</c>, <c>perplexity</c>, <c>accuracy</c>
+    /// (token accuracy, or label accuracy for classification), <c>precision</c>, <c>recall</c> and <c>f1</c> (macro
+    /// averages, classification only) and <c>exactMatch</c> (generated answers equal to the reference; instruction
+    /// and chat data). Default [loss].</summary>
     [JsonPropertyName("metrics")]
     [MinItems(1)]
     [MaxItems(8)]
@@ -54,6 +56,18 @@ public enum EvaluationMetric
     /// <summary>Macro F1 over the labels, classification only (higher is better).</summary>
     [JsonStringEnumMemberName("f1")]
     F1,
+
+    /// <summary>Macro precision over the labels, classification only (higher is better).</summary>
+    [JsonStringEnumMemberName("precision")]
+    Precision,
+
+    /// <summary>Macro recall over the labels, classification only (higher is better).</summary>
+    [JsonStringEnumMemberName("recall")]
+    Recall,
+
+    /// <summary>Fraction of greedy-generated answers equal to the reference answer (higher is better).</summary>
+    [JsonStringEnumMemberName("exactMatch")]
+    ExactMatch,
 }
 
 /// <summary>What to do when a quality gate fails.</summary>
@@ -79,8 +93,8 @@ public sealed record RetentionSpec
     [Pattern(Patterns.Location, Example = Patterns.LocationExample)]
     public required string Dataset { get; set; }
 
-    /// <summary>Maximum allowed relative increase of the retention loss over the base model's, as a fraction:
-    /// 0.1 allows 10% worse. Default 0.1.</summary>
+    /// <summary>Maximum allowed relative increase of the perplexity on the retention dataset over the one measured
+    /// before training, as a fraction: 0.1 allows 10% worse. Default 0.1.</summary>
     [JsonPropertyName("maxRegression")]
     [Minimum(0)]
     [Maximum(10)]
@@ -131,7 +145,8 @@ public sealed record EarlyStoppingSpec
     [Maximum(1000000)]
     public double MinDelta { get; set; }
 
-    /// <summary><c>min</c> when lower is better (loss, perplexity), <c>max</c> when higher is better (accuracy, f1).
+    /// <summary><c>min</c> when lower is better (loss, perplexity), <c>max</c> when higher is better (accuracy,
+    /// precision, recall, f1, exactMatch).
     /// Default min.</summary>
     [JsonPropertyName("mode")]
     public OptimizationMode Mode { get; set; } = OptimizationMode.Min;

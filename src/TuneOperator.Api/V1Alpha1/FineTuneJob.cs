@@ -8,6 +8,7 @@ namespace TuneOperator.Api;
 /// FineTuneJob fine-tunes (or trains from scratch) a language model: the operator runs the tune-trainer in a pod,
 /// reports progress, metrics and checkpoints in the status, and writes the trained model to spec.output.location.
 /// </summary>
+[KubernetesEntity(Group = ApiGroup.Group, ApiVersion = ApiGroup.Version, Kind = KindName, PluralName = Plural)]
 [ResourceNames(KindName, "finetunejobs", "finetunejob", "ftj")]
 [PrinterColumn("Phase", "string", ".status.phase", Description = "Pending, Running, Suspended, Succeeded or Failed")]
 [PrinterColumn("Progress", "number", ".status.progress.percent", Description = "Percent of the planned steps done")]

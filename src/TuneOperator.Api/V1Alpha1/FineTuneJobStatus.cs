@@ -24,8 +24,8 @@ public sealed record FineTuneJobStatus
     [JsonPropertyName("progress")]
     public JobProgress? Progress { get; set; }
 
-    /// <summary>Latest metric values by name, e.g. trainLoss, learningRate, evalLoss, evalAccuracy, retentionLoss,
-    /// biasGap (see <see cref="MetricNames"/>).</summary>
+    /// <summary>Latest metric values by name, e.g. trainLoss, learningRate, evalLoss, evalAccuracy,
+    /// retentionPerplexity, biasGap (see <see cref="MetricNames"/>).</summary>
     [JsonPropertyName("metrics")]
     [MaxProperties(64)]
     public Dictionary<string, double>? Metrics { get; set; }

@@ -8,6 +8,7 @@ namespace TuneOperator.Api;
 /// FineTuneSweep searches hyperparameters: it creates child FineTuneJobs from a template, one per trial (a grid over
 /// or random samples of the listed spec paths), runs at most maxParallel at once and reports the best trial.
 /// </summary>
+[KubernetesEntity(Group = ApiGroup.Group, ApiVersion = ApiGroup.Version, Kind = KindName, PluralName = Plural)]
 [ResourceNames(KindName, "finetunesweeps", "finetunesweep", "fts")]
 [PrinterColumn("Phase", "string", ".status.phase", Description = "Pending, Running, Succeeded or Failed")]
 [PrinterColumn("Completed", "integer", ".status.completedTrials", Description = "Trials finished")]

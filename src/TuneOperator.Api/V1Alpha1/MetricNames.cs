@@ -24,10 +24,19 @@ public static class MetricNames
     /// <summary>Validation macro F1.</summary>
     public const string EvalF1 = "evalF1";
 
-    /// <summary>Loss on the retention dataset.</summary>
-    public const string RetentionLoss = "retentionLoss";
+    /// <summary>Validation macro precision.</summary>
+    public const string EvalPrecision = "evalPrecision";
 
-    /// <summary>Relative regression of the retention loss over the base model.</summary>
+    /// <summary>Validation macro recall.</summary>
+    public const string EvalRecall = "evalRecall";
+
+    /// <summary>Fraction of generated answers equal to the reference.</summary>
+    public const string ExactMatch = "exactMatch";
+
+    /// <summary>Perplexity on the retention dataset.</summary>
+    public const string RetentionPerplexity = "retentionPerplexity";
+
+    /// <summary>Relative regression of the retention perplexity over the one measured before training.</summary>
     public const string RetentionRegression = "retentionRegression";
 
     /// <summary>Relative loss gap of the bias probe.</summary>
@@ -43,6 +52,9 @@ public static class MetricNames
         EvaluationMetric.Perplexity => EvalPerplexity,
         EvaluationMetric.Accuracy => EvalAccuracy,
         EvaluationMetric.F1 => EvalF1,
+        EvaluationMetric.Precision => EvalPrecision,
+        EvaluationMetric.Recall => EvalRecall,
+        EvaluationMetric.ExactMatch => ExactMatch,
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "unknown evaluation metric"),
     };
 }

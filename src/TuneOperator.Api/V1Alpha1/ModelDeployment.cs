@@ -8,6 +8,7 @@ namespace TuneOperator.Api;
 /// ModelDeployment serves a trained model with the trainer image in serve mode. Changing the model rolls it out
 /// through canary steps; an analysis gate (error rate, latency, eval score) promotes it or rolls it back.
 /// </summary>
+[KubernetesEntity(Group = ApiGroup.Group, ApiVersion = ApiGroup.Version, Kind = KindName, PluralName = Plural)]
 [ResourceNames(KindName, "modeldeployments", "modeldeployment", "mdep")]
 [PrinterColumn("Phase", "string", ".status.phase", Description = "Pending, Progressing, Available, RolledBack or Failed")]
 [PrinterColumn("Ready", "integer", ".status.readyReplicas", Description = "Replicas ready to serve")]

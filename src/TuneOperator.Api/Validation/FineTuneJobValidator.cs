@@ -292,9 +292,10 @@ public static class FineTuneJobValidator
         if (spec.Evaluation is { } evaluation)
         {
             var metrics = evaluation.Metrics ?? [EvaluationMetric.Loss];
-            if (metrics.Contains(EvaluationMetric.F1) && objectiveType != ObjectiveType.Classification)
+            var classificationOnly = metrics.Where(m => m is EvaluationMetric.F1 or EvaluationMetric.Precision or EvaluationMetric.Recall).ToList();
+            if (classificationOnly.Count > 0 && objectiveType != ObjectiveType.Classification)
             {
-                errors.Add(new ValidationError($"{path}.evaluation.metrics", "f1 is computed for classification only; remove it or use objective classification"));
+                errors.Add(new ValidationError($"{path}.evaluation.metrics", "precision, recall and f1 are computed for classification only; remove them or use objective classification"));
             }
 
             if (evaluation.EarlyStopping is { } early)
@@ -309,7 +310,7 @@ public static class FineTuneJobValidator
                 {
                     errors.Add(new ValidationError($"{path}.evaluation.earlyStopping.mode", lowerIsBetter
                         ? "loss and perplexity improve downwards; use mode min"
-                        : "accuracy and f1 improve upwards; use mode max"));
+                        : "accuracy, precision, recall, f1 and exactMatch improve upwards; use mode max"));
                 }
             }
         }

@@ -60,6 +60,29 @@ public static class FineTuneSweepValidator
         return errors;
     }
 
+    /// <summary>Validates an update: the new sweep must be valid, and its template and objective must not change,
+    /// as the CRD's transition rules enforce.</summary>
+    public static IReadOnlyList<ValidationError> ValidateUpdate(FineTuneSweep oldSweep, FineTuneSweep newSweep)
+    {
+        ArgumentNullException.ThrowIfNull(oldSweep);
+        ArgumentNullException.ThrowIfNull(newSweep);
+        var errors = Validate(newSweep).ToList();
+        if (oldSweep.Spec is { } o && newSweep.Spec is { } n)
+        {
+            if (!ResourceChecks.SameJson(o.Template, n.Template))
+            {
+                errors.Add(new ValidationError("spec.template", "spec.template is immutable; create a new FineTuneSweep instead"));
+            }
+
+            if (!ResourceChecks.SameJson(o.Objective, n.Objective))
+            {
+                errors.Add(new ValidationError("spec.objective", "spec.objective is immutable; create a new FineTuneSweep instead"));
+            }
+        }
+
+        return errors;
+    }
+
     /// <summary>Throws a <see cref="ValidationException"/> listing every error when the sweep is invalid.</summary>
     public static void ThrowIfInvalid(FineTuneSweep sweep)
     {

@@ -6,7 +6,8 @@ namespace TuneOperator.Data.Datasets;
 /// <summary>
 /// Renders rows to text (prompt template, chat template) and tokenises them into <see cref="TokenizedExample"/>s with
 /// loss masks. With <see cref="DataOptions.ResponseOnly"/>, only the instruction output, the assistant answers of a chat
-/// (with their end-of-turn markup) and an EOS that follows a trained token are trained on. An instruction row is
+/// (with their end-of-turn markup) and an appended EOS that follows a trained token are trained on. EOS is not
+/// appended to a conversation whose template already uses it. An instruction row is
 /// encoded in one piece so merges across the prompt/response boundary match the tokenizer's own; when a merge would
 /// move the boundary, prompt and output are encoded separately instead. Chat answers are located on token ids (see
 /// <see cref="EncodeChat"/>). A conversation the chat template rejects is a malformed row.
@@ -48,7 +49,8 @@ public sealed class ExampleBuilder(ITextTokenizer tokenizer, DataOptions options
         }
 
         var classLabel = (row as ClassificationRow)?.LabelIndex;
-        if (options.AddEosToken && tokenizer.EosTokenId is { } eos && (ids.Count == 0 || ids[^1] != eos))
+        // A chat template that already uses EOS (as its end of turn) has placed it where the model should stop.
+        if (options.AddEosToken && tokenizer.EosTokenId is { } eos && (ids.Count == 0 || ids[^1] != eos) && !(row is ChatRow && ids.Contains(eos)))
         {
             ids.Add(eos);
             labels.Add(labels.Count > 0 && labels[^1] != TokenizedExample.IgnoreIndex ? eos : TokenizedExample.IgnoreIndex);

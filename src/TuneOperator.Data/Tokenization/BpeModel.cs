@@ -69,7 +69,7 @@ internal sealed class BpeModel
             throw vocabulary.Error("the BPE vocabulary must be an object of token to id.");
         }
 
-        var entries = new Dictionary<string, int>(StringComparer.Ordinal);
+        var entries = new Dictionary<string, int>(vocabulary.Element.GetPropertyCount(), StringComparer.Ordinal);
         foreach (var entry in vocabulary.Element.EnumerateObject())
         {
             if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id < 0)
@@ -349,6 +349,7 @@ internal sealed class BpeModel
             return id;
         }
 
+        merges.EnsureCapacity(config.Element.GetArrayLength());
         var prefixLength = ContinuingSubwordPrefix?.Length ?? 0;
         var buffer = new char[256];
         var rank = 0;

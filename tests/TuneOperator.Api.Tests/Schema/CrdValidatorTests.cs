@@ -19,6 +19,37 @@ public sealed class CrdValidatorTests
     }
 
     [Fact]
+    public void Object_metadata_survives_a_schema_that_declares_metadata_as_a_plain_object()
+    {
+        var validator = CrdValidator.FromCrd(TestCrd.WithRoot("""{"type":"object","properties":{"metadata":{"type":"object"},"spec":{"type":"object"}}}"""));
+        var widget = JsonNode.Parse("""{"apiVersion":"test.example.com/v1","kind":"Widget","metadata":{"name":"w","labels":{"a":"b"}},"spec":{}}""")!;
+
+        var result = validator.Validate(widget);
+
+        Assert.True(result.IsValid, result.ToString());
+        Assert.Equal("w", (string?)result.Object["metadata"]!["name"]);
+        Assert.Equal("b", (string?)result.Object["metadata"]!["labels"]!["a"]);
+    }
+
+    [Fact]
+    public void Objects_built_in_code_validate_like_parsed_ones()
+    {
+        var validator = TestCrd.Validator("""{"type":"object","properties":{"rate":{"type":"number","x-kubernetes-validations":[{"rule":"self > 0.0"}]},"replicas":{"type":"integer","minimum":1}}}""");
+        var built = new JsonObject
+        {
+            ["apiVersion"] = "test.example.com/v1",
+            ["kind"] = "Widget",
+            ["metadata"] = new JsonObject { ["name"] = "w" },
+            ["spec"] = new JsonObject { ["rate"] = 0.5, ["replicas"] = 0 },
+        };
+
+        var errors = validator.Validate(built).Errors.Select(e => e.ToString()).ToList();
+
+        Assert.Single(errors);
+        Assert.StartsWith("spec.replicas", errors[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_valid_object_has_no_errors_and_is_not_modified()
     {
         var validator = TestCrd.Validator("""{"type":"object","properties":{"replicas":{"type":"integer","default":1}}}""");

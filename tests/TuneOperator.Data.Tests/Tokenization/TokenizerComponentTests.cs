@@ -193,6 +193,26 @@ public sealed class TokenizerComponentTests
     }
 
     [Fact]
+    public void Post_processor_sequence_adds_template_tokens_only_with_special_tokens()
+    {
+        const string Json = """
+            { "added_tokens": [{ "id": 9, "content": "<bos>", "special": true }, { "id": 8, "content": "<eos>", "special": true }],
+              "post_processor": { "type": "Sequence", "processors": [
+                { "type": "ByteLevel", "add_prefix_space": false, "trim_offsets": false, "use_regex": false },
+                { "type": "TemplateProcessing",
+                  "single": [{ "SpecialToken": { "id": "<bos>", "type_id": 0 } }, { "Sequence": { "id": "A", "type_id": 0 } }, { "SpecialToken": { "id": "<eos>", "type_id": 0 } }],
+                  "pair": [], "special_tokens": {} } ] },
+              "model": { "type": "BPE", "vocab": { "a": 0, "b": 1 }, "merges": [] } }
+            """;
+        var tokenizer = HuggingFaceTokenizer.FromJson(Encoding.UTF8.GetBytes(Json), null);
+
+        Assert.Equal([0, 1], tokenizer.Encode("ab"));
+        Assert.Equal([9, 0, 1, 8], tokenizer.Encode("ab", addSpecialTokens: true));
+        // Without a decoder, tokens are joined with spaces (as in Hugging Face tokenizers).
+        Assert.Equal("a b", tokenizer.Decode([9, 0, 1, 8], skipSpecialTokens: true));
+    }
+
+    [Fact]
     public void Metaspace_and_strip_decoders_restore_spaces()
     {
         var metaspace = Characters("\u2581ab", decoder: """{ "type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always" }""");

@@ -82,14 +82,16 @@ public sealed class CrdValidator
     /// call from several threads at once.</summary>
     public ValidationResult Validate(JsonNode obj, JsonNode? oldObj = null)
     {
-        var copy = obj.DeepClone();
+        // Re-parse rather than clone: values built in code (JsonValue.Create) then look exactly like values read from a
+        // request body, which is what the API server sees.
+        var copy = Reparse(obj);
         var walker = new SchemaWalker(rules);
         CheckTypeMeta(copy, walker);
         walker.Normalize(copy, Schema, "", isRoot: true);
         JsonNode? oldCopy = null;
         if (oldObj is not null)
         {
-            oldCopy = oldObj.DeepClone();
+            oldCopy = Reparse(oldObj);
             new SchemaWalker(rules).Normalize(oldCopy, Schema, "", isRoot: true);
         }
 
@@ -120,4 +122,6 @@ public sealed class CrdValidator
     /// defaults, list-type declarations, and every CEL rule (syntax, fields that exist, <c>oldSelf</c> only where
     /// transition rules are allowed, and a conservative cost check).</summary>
     public IReadOnlyList<ValidationError> Lint() => new SchemaLinter(rules).Lint(Schema);
+
+    private static JsonNode Reparse(JsonNode node) => JsonNode.Parse(node.ToJsonString()) ?? throw new ArgumentException("the object is JSON null", nameof(node));
 }

@@ -102,6 +102,13 @@ internal sealed class SchemaWalker(CelRuleSet rules)
                 continue;
             }
 
+            // The API server validates an object's own apiVersion, kind and metadata itself (handled above); the
+            // schema's `metadata: {type: object}` must not prune ObjectMeta's fields.
+            if ((isRoot || schema.Flag("x-kubernetes-embedded-resource")) && name is "apiVersion" or "kind" or "metadata")
+            {
+                continue;
+            }
+
             if (!obj.ContainsKey(name) && propertySchema["default"] is { } defaultValue)
             {
                 obj[name] = defaultValue.DeepClone();

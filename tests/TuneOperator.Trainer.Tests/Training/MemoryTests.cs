@@ -29,8 +29,8 @@ public sealed class MemoryTests
             {
                 Model = new BigramModel(8, 4),
                 Objective = new CausalLanguageModelObjective(),
-                Data = new InMemoryBatchSource(SyntheticData.Counting(16, 4, 8, seed: 1), 4),
-                Options = new TrainingOptions { MaxSteps = 2000, GradientAccumulationSteps = 2, LearningRate = 0.01 },
+                Data = new InMemoryBatchSource(SyntheticData.Counting(8, 4, 8, seed: 1), 2),
+                Options = new TrainingOptions { MaxSteps = 2000, LearningRate = 0.01 },
                 Events = events,
             },
             resumeFrom: null,

@@ -88,7 +88,7 @@ public sealed class TrainingLoopTests : IDisposable
     {
         manual_seed(3);
         const int Vocabulary = 14;
-        var model = new TinyLanguageModel(Vocabulary, width: 48);
+        var model = new TinyLanguageModel(Vocabulary, width: 32);
         var (train, generation) = SyntheticData.Instructions(200, Vocabulary, seed: 6);
         var evaluator = new ExactMatchEvaluator(generation.Take(40).ToList(), maxNewTokens: 4, stopId: 3);
         var before = evaluator.Evaluate(model, TestContext.Current.CancellationToken).Metrics[MetricNames.ExactMatch];
@@ -99,7 +99,7 @@ public sealed class TrainingLoopTests : IDisposable
                 Model = model,
                 Objective = new CausalLanguageModelObjective(),
                 Data = new InMemoryBatchSource(train, batchSize: 16, seed: 7),
-                Options = new TrainingOptions { MaxSteps = 300, LearningRate = 0.02, WarmupSteps = 10 },
+                Options = new TrainingOptions { MaxSteps = 160, LearningRate = 0.03, WarmupSteps = 10 },
                 Evaluators = [evaluator],
             },
             resumeFrom: null,

@@ -6,7 +6,7 @@ var root = new RootCommand("tune: declarative LLM fine-tuning, locally or on Kub
     CrdsCommand.Create(),
     RunCommand.Create(),
 };
-foreach (var command in ModelToolsCommands.Create())
+foreach (var command in ModelToolsCommands.Create().Concat(ClusterCommands.Create()))
 {
     root.Subcommands.Add(command);
 }

@@ -89,7 +89,7 @@ public sealed class RunStatusTrackerTests
         Assert.DoesNotContain("\u001b[", text, StringComparison.Ordinal);
         Assert.Contains("[tiny] step 40/40  loss 2.0000  exact_match 0.1  1200 tok/s", text, StringComparison.Ordinal);
         Assert.Contains("exact_match                   0.1 -> 0.8", text, StringComparison.Ordinal);
-        Assert.Contains("retention: +2% loss change", text, StringComparison.Ordinal);
+        Assert.Contains("retention: +2% change", text, StringComparison.Ordinal);
         Assert.Contains("checkpoints: 2, newest step 40", text, StringComparison.Ordinal);
         Assert.Contains("output: /out/tiny", text, StringComparison.Ordinal);
         var progressLines = text.Split('\n').Count(l => l.Contains("] step ", StringComparison.Ordinal));

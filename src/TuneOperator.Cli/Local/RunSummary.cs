@@ -30,8 +30,8 @@ public static class RunSummary
         var metrics = status.Metrics ?? [];
         if (metrics.TryGetValue(MetricNames.RetentionRegression, out var regression))
         {
-            var loss = metrics.TryGetValue(MetricNames.RetentionLoss, out var l) ? Invariant($" (retention loss {l:0.####})") : "";
-            output.WriteLine(Invariant($"   retention: {regression:+0.##%;-0.##%;0%} loss change on held-back general data{loss}"));
+            var loss = metrics.TryGetValue(MetricNames.RetentionPerplexity, out var l) ? Invariant($" (retention perplexity {l:0.####})") : "";
+            output.WriteLine(Invariant($"   retention: {regression:+0.##%;-0.##%;0%} change on held-back general data{loss}"));
         }
 
         if (metrics.TryGetValue(MetricNames.BiasGap, out var gap))

@@ -5,6 +5,7 @@ var root = new RootCommand("tune: declarative LLM fine-tuning, locally or on Kub
 {
     CrdsCommand.Create(),
     RunCommand.Create(),
+    TokenizerCommand.Create(),
 };
 foreach (var command in ModelToolsCommands.Create().Concat(ClusterCommands.Create()))
 {

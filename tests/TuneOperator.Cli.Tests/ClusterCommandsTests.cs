@@ -9,7 +9,6 @@ namespace TuneOperator.Cli.Tests;
 
 public sealed class ClusterCommandsTests : IAsyncLifetime
 {
-    private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
     private KubeApiFake fake = null!;
 
     public async ValueTask InitializeAsync()
@@ -63,7 +62,10 @@ public sealed class ClusterCommandsTests : IAsyncLifetime
         using var client = fake.CreateClient();
         using var output = new StringWriter();
 
-        var code = await ClusterCommands.GetAsync(client, "default", output, new FixedTime(Now), TestContext.Current.CancellationToken);
+        var jobs = fake.Resource(ApiGroup.Group, ApiGroup.Version, FineTuneJob.Plural);
+        var created = DateTimeOffset.Parse(fake.Get(jobs, "default", "alpha")!["metadata"]!["creationTimestamp"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+
+        var code = await ClusterCommands.GetAsync(client, "default", output, new FixedTime(created.AddHours(2).AddMinutes(1)), TestContext.Current.CancellationToken);
 
         Assert.Equal(0, code);
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -50,7 +50,7 @@ public abstract class RunView
     /// <summary>The evaluation metric worth showing first: exact match or accuracy, else the eval loss.</summary>
     public static KeyValuePair<string, double>? HeadlineMetric(IReadOnlyDictionary<string, double> eval)
     {
-        foreach (var name in new[] { "exact_match", "accuracy", "f1_macro", "eval_loss" })
+        foreach (var name in new[] { "exactMatch", "exact_match", "evalAccuracy", "accuracy", "evalF1", "f1_macro", "evalLoss", "eval_loss" })
         {
             if (eval.TryGetValue(name, out var value))
             {

@@ -42,6 +42,9 @@ public sealed class RunStatusTracker
     /// <summary>The values of the latest evaluation, or null.</summary>
     public IReadOnlyDictionary<string, double>? LastEval { get; private set; }
 
+    /// <summary>How many evaluations this run reported.</summary>
+    public int EvalCount { get; private set; }
+
     /// <summary>The latest progress event.</summary>
     public Progress? LastProgress { get; private set; }
 
@@ -73,6 +76,7 @@ public sealed class RunStatusTracker
                 var values = new Dictionary<string, double>(trainerEvent.Eval.Values);
                 FirstEval ??= values;
                 LastEval = values;
+                EvalCount++;
                 Merge(values);
                 break;
             case TrainerEvent.PayloadOneofCase.CheckpointSaved:

@@ -12,7 +12,7 @@ public static class RunSummary
         var status = tracker.Status;
         output.WriteLine();
         output.WriteLine($"== {jobName}: {status.Phase}{Reason(tracker)}");
-        if (tracker.FirstEval is { } before && tracker.LastEval is { } after)
+        if (tracker.EvalCount > 1 && tracker.FirstEval is { } before && tracker.LastEval is { } after)
         {
             foreach (var name in before.Keys.Intersect(after.Keys).Order(StringComparer.Ordinal))
             {

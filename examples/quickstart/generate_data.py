@@ -2,8 +2,8 @@
 """Generates the quickstart's data (deterministic; the outputs are committed, so running this is optional).
 
 corpus.jsonl     completion rows {"text"}: simple English sentences, the base model's pre-training text
-retention.jsonl  completion rows held back from the corpus: general text the fine-tune must not forget
-reviews-*.jsonl  instruction rows {"instruction","output"}: short product reviews labelled positive or negative
+retention.jsonl  chat rows (the fine-tune's format) whose answers are corpus-style text: what the fine-tune must not forget
+reviews-*.jsonl  chat rows {"messages"}: short product reviews, the assistant answers positive or negative
 """
 import json
 import random
@@ -42,7 +42,9 @@ def review():
     words = positive if label == "positive" else negative
     text = rng.choice(openers).format(p=rng.choice(products), a=rng.choice(words))
     closer = rng.choice(closers)
-    return {"instruction": "Is this review positive or negative?", "input": f"{text} {closer}".strip(), "output": label}
+    review_text = f"{text} {closer}".strip()
+    return {"messages": [{"role": "user", "content": f"Review: {review_text} Positive or negative?"},
+                         {"role": "assistant", "content": label}]}
 
 
 def write(name, rows):
@@ -52,6 +54,7 @@ def write(name, rows):
 
 
 write("corpus.jsonl", [{"text": paragraph()} for _ in range(1200)])
-write("retention.jsonl", [{"text": paragraph()} for _ in range(64)])
+write("retention.jsonl", [{"messages": [{"role": "user", "content": "Tell me what happened."},
+                                        {"role": "assistant", "content": paragraph()}]} for _ in range(64)])
 write("reviews-train.jsonl", [review() for _ in range(600)])
 write("reviews-validation.jsonl", [review() for _ in range(64)])

@@ -1,6 +1,6 @@
 using k8s;
 using k8s.Models;
-using TuneOperator.Api.V1Alpha1;
+using TuneOperator.Api;
 using TuneOperator.Controller.FineTuneJobs;
 using TuneOperator.Testing.Kubelet;
 using Xunit;

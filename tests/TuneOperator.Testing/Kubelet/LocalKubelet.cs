@@ -417,20 +417,20 @@ public sealed partial class LocalKubelet : IAsyncDisposable
                         break;
                     }
 
-                    resourceVersion = pod?.Metadata?.ResourceVersion ?? resourceVersion;
-                    if (pod?.Metadata?.Uid is null || pod.Spec is null)
+                    if (pod?.Metadata?.Uid is not null && pod.Spec is not null)
                     {
-                        continue;
+                        if (type == WatchEventType.Deleted)
+                        {
+                            OnPodDeleted(pod);
+                        }
+                        else if (type is WatchEventType.Added or WatchEventType.Modified)
+                        {
+                            await OnPodChangedAsync(pod, cancellationToken);
+                        }
                     }
 
-                    if (type == WatchEventType.Deleted)
-                    {
-                        OnPodDeleted(pod);
-                    }
-                    else if (type is WatchEventType.Added or WatchEventType.Modified)
-                    {
-                        await OnPodChangedAsync(pod, cancellationToken);
-                    }
+                    // Only after handling: a failed event is seen again when the watch resumes.
+                    resourceVersion = pod?.Metadata?.ResourceVersion ?? resourceVersion;
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -687,9 +687,9 @@ public sealed partial class LocalKubelet : IAsyncDisposable
                 LogWaiting(runtime.Namespace, runtime.Name, e.Reason, e.Message);
                 await WriteStatusAsync(runtime);
             }
-            catch (Exception e) when (e is HttpRequestException or HttpOperationException or IOException)
+            catch (Exception e) when (e is HttpRequestException or HttpOperationException or IOException or UnauthorizedAccessException)
             {
-                LogWaiting(runtime.Namespace, runtime.Name, "ApiError", e.Message);
+                LogWaiting(runtime.Namespace, runtime.Name, "RetryAfterError", e.Message);
             }
 
             try

@@ -33,11 +33,6 @@ public sealed class TrainerPodTests : KubeletTestBase
         var container = pod.Spec.Containers[0];
         container.ReadinessProbe = new V1Probe { Grpc = new V1GRPCAction { Port = TrainerPodBuilder.GrpcPort }, PeriodSeconds = 2 };
 
-        // Until the trainer's Program.cs builds its host with TrainerHost (which listens on Trainer:ListenAddress and
-        // ignores these), plain ASP.NET Core settings put its gRPC endpoint on the Pod's address.
-        container.Env.Add(new V1EnvVar { Name = "POD_IP", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "status.podIP" } } });
-        container.Env.Add(new V1EnvVar { Name = "ASPNETCORE_URLS", Value = $"http://$(POD_IP):{TrainerPodBuilder.GrpcPort}" });
-        container.Env.Add(new V1EnvVar { Name = "Kestrel__EndpointDefaults__Protocols", Value = "Http2" });
         await CreateAsync(pod);
 
         var ready = await Kubelet.WaitForReadyAsync(Ns, pod.Metadata.Name, TimeSpan.FromSeconds(60), Ct);

@@ -71,6 +71,6 @@ internal sealed class ScriptedRunner : ITrainingRunner
         }
     }
 
-    private static Checkpoints.CheckpointInfo Checkpoint(int step)
+    private static Trainer.Checkpoints.CheckpointInfo Checkpoint(int step)
         => new(step, $"/ckpt/step-{step}", "sha256:" + step, DateTimeOffset.UnixEpoch, MetricName: null, MetricValue: null);
 }

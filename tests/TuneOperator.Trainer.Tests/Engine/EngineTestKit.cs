@@ -20,11 +20,13 @@ internal sealed class EngineTestKit : IDisposable
     public static readonly string[] Negative = ["bad", "awful", "sad", "poor", "hate", "ugly"];
     public static readonly string[] Neutral = ["the", "movie", "food", "day", "was", "it"];
 
+    private static readonly Lazy<TokenizerFiles> BuiltTokenizer = new(() => new TokenizerBuilder { VocabularySize = 320 }.Build(Corpus()));
+
     public EngineTestKit()
     {
         Root = Directory.CreateTempSubdirectory("engine-tests-").FullName;
         TokenizerDirectory = Path.Combine(Root, "tokenizer");
-        new TokenizerBuilder { VocabularySize = 160 }.Build(Corpus()).Save(TokenizerDirectory);
+        BuiltTokenizer.Value.Save(TokenizerDirectory);
         Tokenizer = HuggingFaceTokenizer.Load(TokenizerDirectory);
     }
 
@@ -57,8 +59,12 @@ internal sealed class EngineTestKit : IDisposable
         return [.. all.OrderBy(_ => random.Next()).Select(s => (s, s))];
     }
 
-    public string WriteInstructions(string name, IEnumerable<(string Input, string Output)> rows)
-        => WriteLines(name, rows.Select(r => JsonSerializer.Serialize(new { instruction = "copy", input = r.Input, output = r.Output })));
+    /// <summary>Chat rows: the user asks to copy the input, the assistant answers with the output.</summary>
+    public string WriteChats(string name, IEnumerable<(string Input, string Output)> rows)
+        => WriteLines(name, rows.Select(r => JsonSerializer.Serialize(new
+        {
+            messages = new[] { new { role = "user", content = "copy " + r.Input }, new { role = "assistant", content = r.Output } },
+        })));
 
     /// <summary>Sentiment rows of four words: two or three sentiment words of one polarity and neutral filler.</summary>
     public string WriteSentiment(string name, int count, int seed)
@@ -124,10 +130,9 @@ internal sealed class EngineTestKit : IDisposable
 
     private static IEnumerable<string> Corpus()
     {
-        var template = "Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request.\n\n### Instruction:\ncopy\n\n### Input:\n";
         foreach (var (input, _) in CopyRows(1))
         {
-            yield return template + input + "\n\n### Response:\n" + input;
+            yield return "copy " + input + "\n" + input;
         }
 
         foreach (var word in Positive.Concat(Negative).Concat(Neutral))

@@ -25,8 +25,8 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     public async Task An_instruction_task_goes_from_no_exact_match_to_at_least_90_percent_on_held_out_rows()
     {
         var rows = EngineTestKit.CopyRows(3);
-        var spec = kit.Plan(kit.WriteInstructions("train.jsonl", rows.Take(440)), DatasetFormat.Instruction, kit.PathOf("out"));
-        spec.Dataset.Validation = kit.WriteInstructions("validation.jsonl", rows.Skip(440));
+        var spec = kit.Plan(kit.WriteChats("train.jsonl", rows.Take(440)), DatasetFormat.Chat, kit.PathOf("out"));
+        spec.Dataset.Validation = kit.WriteChats("validation.jsonl", rows.Skip(440));
         spec.Objective = new ObjectiveSpec { Type = ObjectiveType.ResponseOnly };
         spec.Hyperparameters.MaxSteps = 240;
         spec.Evaluation = new EvaluationSpec { EverySteps = 40 };
@@ -76,13 +76,13 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     public async Task A_lora_run_exports_a_peft_adapter_and_a_merged_model_that_load_back_to_the_same_logits()
     {
         var baseDirectory = kit.PathOf("base");
-        var baseSpec = kit.Plan(kit.WriteInstructions("train.jsonl", EngineTestKit.CopyRows(3).Take(64)), DatasetFormat.Instruction, baseDirectory);
+        var baseSpec = kit.Plan(kit.WriteChats("train.jsonl", EngineTestKit.CopyRows(3).Take(64)), DatasetFormat.Chat, baseDirectory);
         baseSpec.Hyperparameters.MaxSteps = 3;
         Assert.NotNull((await EngineTestKit.Runner().RunAsync(EngineTestKit.Request(baseSpec), new TrainingControl(), new RecordingReporter(), Ct)).Completed);
 
         FineTuneJobSpec LoraPlan(OutputFormat format, string output)
         {
-            var spec = kit.Plan(kit.PathOf("train.jsonl"), DatasetFormat.Instruction, output);
+            var spec = kit.Plan(kit.PathOf("train.jsonl"), DatasetFormat.Chat, output);
             spec.Model = new ModelSpec { Source = "file://" + baseDirectory };
             spec.Method = new MethodSpec { Type = MethodType.Lora, Lora = new LoraSpec { Rank = 4, Alpha = 8, Dropout = 0 } };
             spec.Hyperparameters.MaxSteps = 8;
@@ -103,7 +103,7 @@ public sealed class EngineTrainingRunnerTests : IDisposable
         using var merged = ModelLoader.Load(kit.PathOf("merged"));
         using var original = ModelLoader.Load(baseDirectory);
         using var scope = NewDisposeScope();
-        var ids = tensor(kit.Tokenizer.Encode("### Input:\na b c", addSpecialTokens: true).Select(i => (long)i).ToArray()).unsqueeze(0);
+        var ids = tensor(kit.Tokenizer.Encode("copy a b c", addSpecialTokens: true).Select(i => (long)i).ToArray()).unsqueeze(0);
         withAdapter.eval();
         merged.eval();
         original.eval();
@@ -119,10 +119,10 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     [Fact]
     public async Task A_run_stopped_at_a_checkpoint_and_resumed_gives_the_same_losses_and_repeats_no_step()
     {
-        var train = kit.WriteInstructions("train.jsonl", EngineTestKit.CopyRows(3).Take(96));
+        var train = kit.WriteChats("train.jsonl", EngineTestKit.CopyRows(3).Take(96));
         FineTuneJobSpec Plan(string name)
         {
-            var spec = kit.Plan(train, DatasetFormat.Instruction, kit.PathOf(name + "-out"));
+            var spec = kit.Plan(train, DatasetFormat.Chat, kit.PathOf(name + "-out"));
             spec.Hyperparameters.MaxSteps = 10;
             spec.Checkpoint = new CheckpointSpec { Location = kit.PathOf(name + "-checkpoints"), EverySteps = 100, KeepLast = 2 };
             return spec;
@@ -143,7 +143,7 @@ public sealed class EngineTrainingRunnerTests : IDisposable
         Assert.True(stopped.Stopped);
         var checkpoint = Assert.Single(first.Checkpoints);
         Assert.Equal(4, checkpoint.Step);
-        Assert.StartsWith("sha256:", checkpoint.Sha256, StringComparison.Ordinal);
+        Assert.NotEmpty(checkpoint.Sha256);
 
         var second = new RecordingReporter();
         var resumed = await EngineTestKit.Runner().RunAsync(EngineTestKit.Request(Plan("split"), resumeFrom: checkpoint.Path), new TrainingControl(), second, Ct);
@@ -162,8 +162,9 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     [Fact]
     public async Task A_malformed_dataset_fails_permanently_with_InvalidDataset_naming_the_line()
     {
-        var train = kit.WriteLines("train.jsonl", ["{\"instruction\":\"copy\",\"input\":\"a\",\"output\":\"a\"}", "{\"instruction\":\"copy\",\"input\":\"b\",\"output\":\"b\"}", "{not json", "{\"instruction\":\"copy\"}"]);
-        var spec = kit.Plan(train, DatasetFormat.Instruction, kit.PathOf("out"));
+        var valid = File.ReadAllLines(kit.WriteChats("valid.jsonl", EngineTestKit.CopyRows(3).Take(2)));
+        var train = kit.WriteLines("train.jsonl", [.. valid, "{not json", "{\"messages\": 3}"]);
+        var spec = kit.Plan(train, DatasetFormat.Chat, kit.PathOf("out"));
         spec.Dataset.Preprocessing = new PreprocessingSpec { DropMalformed = false };
 
         var failure = await Assert.ThrowsAsync<TrainingFailedException>(
@@ -178,9 +179,9 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     [Fact]
     public async Task Dropped_rows_are_reported_with_the_evaluation_values()
     {
-        var rows = EngineTestKit.CopyRows(3).Take(40).Select(r => System.Text.Json.JsonSerializer.Serialize(new { instruction = "copy", input = r.Input, output = r.Output }));
+        var rows = File.ReadAllLines(kit.WriteChats("rows.jsonl", EngineTestKit.CopyRows(3).Take(40)));
         var train = kit.WriteLines("train.jsonl", [.. rows, "{broken", "[]"]);
-        var spec = kit.Plan(train, DatasetFormat.Instruction, kit.PathOf("out"));
+        var spec = kit.Plan(train, DatasetFormat.Chat, kit.PathOf("out"));
         spec.Dataset.ValidationSplit = 0.2;
         spec.Hyperparameters.MaxSteps = 2;
         var reporter = new RecordingReporter();
@@ -194,8 +195,8 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     [Fact]
     public async Task A_retention_breach_fails_the_run_with_RetentionRegressed()
     {
-        var spec = kit.Plan(kit.WriteInstructions("train.jsonl", EngineTestKit.CopyRows(3).Take(96)), DatasetFormat.Instruction, kit.PathOf("out"));
-        var retention = kit.WriteLines("retention.jsonl", Enumerable.Range(0, 8).Select(i => System.Text.Json.JsonSerializer.Serialize(new { instruction = "1 2 3", input = $"{i} 9 8", output = "7 6 5 4" })));
+        var spec = kit.Plan(kit.WriteChats("train.jsonl", EngineTestKit.CopyRows(3).Take(96)), DatasetFormat.Chat, kit.PathOf("out"));
+        var retention = kit.WriteChats("retention.jsonl", Enumerable.Range(0, 8).Select(i => ($"{i} 9 8 one two", "7 6 5 four")));
         spec.Hyperparameters.MaxSteps = 30;
         spec.Evaluation = new EvaluationSpec { EverySteps = 10, Retention = new RetentionSpec { Dataset = retention, MaxRegression = 0.1 } };
 
@@ -210,7 +211,7 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     [Fact]
     public async Task A_plan_without_a_model_fails_with_InvalidPlan_naming_the_field()
     {
-        var spec = kit.Plan(kit.WriteInstructions("train.jsonl", EngineTestKit.CopyRows(3).Take(8)), DatasetFormat.Instruction, kit.PathOf("out"));
+        var spec = kit.Plan(kit.WriteChats("train.jsonl", EngineTestKit.CopyRows(3).Take(8)), DatasetFormat.Chat, kit.PathOf("out"));
         spec.Model = new ModelSpec { FromJob = "earlier" };
 
         var failure = await Assert.ThrowsAsync<TrainingFailedException>(
@@ -224,7 +225,7 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     [Fact]
     public async Task A_missing_model_directory_fails_with_ModelLoadFailed()
     {
-        var spec = kit.Plan(kit.WriteInstructions("train.jsonl", EngineTestKit.CopyRows(3).Take(8)), DatasetFormat.Instruction, kit.PathOf("out"));
+        var spec = kit.Plan(kit.WriteChats("train.jsonl", EngineTestKit.CopyRows(3).Take(8)), DatasetFormat.Chat, kit.PathOf("out"));
         spec.Model = new ModelSpec { Source = "file://" + kit.PathOf("no-such-model") };
 
         var failure = await Assert.ThrowsAsync<TrainingFailedException>(

@@ -29,6 +29,11 @@ internal sealed record BenchResult
     public required long LoadedManagedHeapBytes { get; init; }
     public required double WorkingSetPerJobBytes { get; init; }
     public required double ManagedHeapPerJobBytes { get; init; }
+    public required double ServerLatencyP50Seconds { get; init; }
+    public required double ServerLatencyP99Seconds { get; init; }
+    public required double ServerLatencyMaxSeconds { get; init; }
+    public required double MeanQueueWaitMs { get; init; }
+    public required double MeanReconcileMs { get; init; }
     public required int PodWatchReconnects { get; init; }
     public required int CreateErrors { get; init; }
 }

@@ -94,6 +94,8 @@ internal static class OperatorBenchmark
 
         var (reconcileEnd, lastChange) = LastChange(samples, createStart);
         var window = Stopwatch.GetElapsedTime(createStart, lastChange).TotalSeconds;
+        var metrics = await op.ScrapeAllAsync(cancellationToken);
+        var server = ServerLatencies(fake);
         var loaded = await op.ForceGcAsync(cancellationToken);
         progress($"loaded working set {Mib(loaded.WorkingSet):0.0} MiB (managed heap {Mib(loaded.ManagedHeap):0.0} MiB)");
 
@@ -143,6 +145,11 @@ internal static class OperatorBenchmark
             LoadedManagedHeapBytes = loaded.ManagedHeap,
             WorkingSetPerJobBytes = Math.Round((double)(loaded.WorkingSet - idle.WorkingSet) / jobs, 0),
             ManagedHeapPerJobBytes = Math.Round((double)(loaded.ManagedHeap - idle.ManagedHeap) / jobs, 0),
+            ServerLatencyP50Seconds = Percentile(server, 0.50),
+            ServerLatencyP99Seconds = Percentile(server, 0.99),
+            ServerLatencyMaxSeconds = server.Count == 0 ? double.NaN : server[^1],
+            MeanQueueWaitMs = Math.Round(MeanMs(metrics, "tuneoperator_workqueue_queue_duration_seconds"), 1),
+            MeanReconcileMs = Math.Round(MeanMs(metrics, "tuneoperator_reconcile_duration_seconds"), 1),
             PodWatchReconnects = watcher.Reconnects,
             CreateErrors = createErrors,
         };
@@ -159,6 +166,31 @@ internal static class OperatorBenchmark
             Output = new OutputSpec { Location = "pvc://results/" + name },
         },
     };
+
+    /// <summary>
+    /// Pod creationTimestamp minus its job's creationTimestamp, in seconds, sorted: the same latency as the API server
+    /// records it (whole seconds), independent of the harness's own watch.
+    /// </summary>
+    private static List<double> ServerLatencies(KubeApiFake fake)
+    {
+        var created = fake.List(fake.Resource(ApiGroup.Group, ApiGroup.Version, FineTuneJob.Plural), Namespace)
+            .ToDictionary(j => (string)j["metadata"]!["uid"]!, j => DateTimeOffset.Parse((string)j["metadata"]!["creationTimestamp"]!, System.Globalization.CultureInfo.InvariantCulture));
+        var latencies = new List<double>();
+        foreach (var pod in fake.List<V1Pod>(Namespace, "app.kubernetes.io/managed-by=tune-operator"))
+        {
+            var owner = pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+            if (owner is not null && created.TryGetValue(owner.Uid, out var jobCreated) && pod.Metadata.CreationTimestamp is { } podCreated)
+            {
+                latencies.Add((new DateTimeOffset(podCreated, TimeSpan.Zero) - jobCreated).TotalSeconds);
+            }
+        }
+
+        latencies.Sort();
+        return latencies;
+    }
+
+    private static double MeanMs(Dictionary<string, double> metrics, string histogram) =>
+        metrics.GetValueOrDefault(histogram + "_count") is > 0 and var count ? metrics.GetValueOrDefault(histogram + "_sum") / count * 1000 : double.NaN;
 
     private static string JobName(int index) => "bench-" + index.ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -134,21 +134,31 @@ internal sealed class OperatorProcess : IAsyncDisposable
     /// <summary>Sums <c>tuneoperator_reconcile_total</c> over its labels, and reads the FineTuneJob work-queue depth.</summary>
     public async Task<(double Reconciles, double QueueDepth)> ScrapeAsync(CancellationToken cancellationToken)
     {
+        var metrics = await ScrapeAllAsync(cancellationToken);
+        return (metrics.GetValueOrDefault("tuneoperator_reconcile_total"), metrics.GetValueOrDefault("tuneoperator_workqueue_depth"));
+    }
+
+    /// <summary>Every sample of the operator's metrics, summed over labels by metric name.</summary>
+    public async Task<Dictionary<string, double>> ScrapeAllAsync(CancellationToken cancellationToken)
+    {
         var text = await http.GetStringAsync(new Uri(MetricsUrl), cancellationToken);
-        double reconciles = 0, depth = 0;
+        var sums = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var line in text.Split('\n'))
         {
-            if (line.StartsWith("tuneoperator_reconcile_total{", StringComparison.Ordinal))
+            if (line.Length == 0 || line[0] == '#')
             {
-                reconciles += Value(line);
+                continue;
             }
-            else if (line.StartsWith("tuneoperator_workqueue_depth{", StringComparison.Ordinal))
+
+            var nameEnd = line.IndexOfAny(['{', ' ']);
+            if (nameEnd > 0)
             {
-                depth += Value(line);
+                var name = line[..nameEnd];
+                sums[name] = sums.GetValueOrDefault(name) + Value(line);
             }
         }
 
-        return (reconciles, depth);
+        return sums;
     }
 
     /// <summary>Stops the operator and closes its log.</summary>

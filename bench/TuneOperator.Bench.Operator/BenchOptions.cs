@@ -15,6 +15,9 @@ internal sealed record BenchOptions
     /// <summary>Whether the operator runs with leader election.</summary>
     public bool LeaderElection { get; init; }
 
+    /// <summary>Forces the operator's GC mode (<c>DOTNET_gcServer</c>); null keeps the operator's own setting.</summary>
+    public bool? ServerGc { get; init; }
+
     /// <summary>The operator assembly to run.</summary>
     public string OperatorDll { get; init; } = "";
 
@@ -29,7 +32,7 @@ internal sealed record BenchOptions
 
     public const string Usage = """
         usage: TuneOperator.Bench.Operator [--jobs 1000[,10000]] [--rate 100] [--workers 4] [--leader-elect true|false]
-                                           [--operator-dll PATH] [--results DIR]
+                                           [--gc-server true|false]                                           [--operator-dll PATH] [--results DIR]
         """;
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> naming the bad option.</summary>
@@ -58,6 +61,7 @@ internal sealed record BenchOptions
                 "--rate" => options with { Rate = PositiveInt(name, value) },
                 "--workers" => options with { Workers = PositiveInt(name, value) },
                 "--leader-elect" => options with { LeaderElection = bool.TryParse(value, out var on) ? on : throw new ArgumentException($"--leader-elect: '{value}' is not true or false.") },
+                "--gc-server" => options with { ServerGc = bool.TryParse(value, out var server) ? server : throw new ArgumentException($"--gc-server: '{value}' is not true or false.") },
                 "--operator-dll" => options with { OperatorDll = Path.GetFullPath(value) },
                 "--results" => options with { ResultsDirectory = Path.GetFullPath(value) },
                 _ => throw new ArgumentException($"unknown option {name}."),

@@ -7,6 +7,7 @@ internal sealed record BenchResult
     public required int RatePerSecond { get; init; }
     public required int Workers { get; init; }
     public required bool LeaderElection { get; init; }
+    public required string GcMode { get; init; }
     public required DateTimeOffset StartedAt { get; init; }
     public required string Machine { get; init; }
     public required string LoadAverageAtStart { get; init; }

@@ -27,7 +27,7 @@ internal static class OperatorBenchmark
         using var client = new Kubernetes(new KubernetesClientConfiguration { Host = fake.Url, HttpClientTimeout = Timeout.InfiniteTimeSpan });
 
         progress($"starting the operator ({Path.GetFileName(options.OperatorDll)}, log {work.FullName}/operator.log)");
-        await using var op = OperatorProcess.Start(options.OperatorDll, fake.Url, work.FullName, options.Workers, options.LeaderElection);
+        await using var op = OperatorProcess.Start(options.OperatorDll, fake.Url, work.FullName, options.Workers, options.LeaderElection, options.ServerGc);
         await op.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
         await op.ForceGcAsync(cancellationToken);
@@ -123,6 +123,7 @@ internal static class OperatorBenchmark
             RatePerSecond = options.Rate,
             Workers = options.Workers,
             LeaderElection = options.LeaderElection,
+            GcMode = options.ServerGc switch { true => "server", false => "workstation", null => "operator default" },
             StartedAt = startedAt,
             Machine = Machine(),
             LoadAverageAtStart = loadAtStart,

@@ -39,7 +39,7 @@ internal sealed class OperatorProcess : IAsyncDisposable
     public string LogPath { get; }
 
     /// <summary>Writes a kubeconfig for <paramref name="serverUrl"/> and starts the operator with it.</summary>
-    public static OperatorProcess Start(string operatorDll, string serverUrl, string workDirectory, int workers, bool leaderElection)
+    public static OperatorProcess Start(string operatorDll, string serverUrl, string workDirectory, int workers, bool leaderElection, bool? serverGc)
     {
         var kubeconfig = Path.Combine(workDirectory, "kubeconfig");
         File.WriteAllText(kubeconfig, $"""
@@ -83,6 +83,11 @@ internal sealed class OperatorProcess : IAsyncDisposable
 
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        if (serverGc is { } server)
+        {
+            start.Environment["DOTNET_gcServer"] = server ? "1" : "0";
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start `dotnet " + operatorDll + "`.");
         return new OperatorProcess(process, healthPort, metricsPort, Path.Combine(workDirectory, "operator.log"));
     }

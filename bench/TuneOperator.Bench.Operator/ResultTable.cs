@@ -12,6 +12,7 @@ internal static class ResultTable
         var rows = new List<(string Name, string Target, Func<BenchResult, string> Value)>
         {
             ("FineTuneJobs created", "", r => F(r.Jobs, "0")),
+            ("operator workers / GC", "", r => $"{r.Workers} / {r.GcMode}"),
             ("achieved create rate (/s)", "", r => F(r.AchievedCreateRate, "0.0")),
             ("jobs with a pod", "all", r => F(r.JobsWithPod, "0")),
             ("CR created → pod p50 (ms)", "", r => F(r.LatencyP50Ms, "0.0")),

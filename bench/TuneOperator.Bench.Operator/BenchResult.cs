@@ -27,6 +27,10 @@ internal sealed record BenchResult
     public required long IdleWorkingSetBytes { get; init; }
     public required long IdleManagedHeapBytes { get; init; }
     public required long LoadedWorkingSetBytes { get; init; }
+    public required long IdleAnonymousBytes { get; init; }
+    public required long IdleFileBackedBytes { get; init; }
+    public required long LoadedAnonymousBytes { get; init; }
+    public required long LoadedFileBackedBytes { get; init; }
     public required long LoadedManagedHeapBytes { get; init; }
     public required double WorkingSetPerJobBytes { get; init; }
     public required double ManagedHeapPerJobBytes { get; init; }

@@ -33,6 +33,7 @@ internal static class OperatorBenchmark
         await op.ForceGcAsync(cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         var idle = await op.ForceGcAsync(cancellationToken);
+        var idleSplit = op.ResidentSplit();
         progress($"idle working set {Mib(idle.WorkingSet):0.0} MiB (managed heap {Mib(idle.ManagedHeap):0.0} MiB)");
 
         await using var watcher = new PodWatcher(client);
@@ -97,6 +98,7 @@ internal static class OperatorBenchmark
         var metrics = await op.ScrapeAllAsync(cancellationToken);
         var server = ServerLatencies(fake);
         var loaded = await op.ForceGcAsync(cancellationToken);
+        var loadedSplit = op.ResidentSplit();
         progress($"loaded working set {Mib(loaded.WorkingSet):0.0} MiB (managed heap {Mib(loaded.ManagedHeap):0.0} MiB)");
 
         var latencies = new List<double>(jobs);
@@ -143,6 +145,10 @@ internal static class OperatorBenchmark
             IdleWorkingSetBytes = idle.WorkingSet,
             IdleManagedHeapBytes = idle.ManagedHeap,
             LoadedWorkingSetBytes = loaded.WorkingSet,
+            IdleAnonymousBytes = idleSplit.Anonymous,
+            IdleFileBackedBytes = idleSplit.FileBacked,
+            LoadedAnonymousBytes = loadedSplit.Anonymous,
+            LoadedFileBackedBytes = loadedSplit.FileBacked,
             LoadedManagedHeapBytes = loaded.ManagedHeap,
             WorkingSetPerJobBytes = Math.Round((double)(loaded.WorkingSet - idle.WorkingSet) / jobs, 0),
             ManagedHeapPerJobBytes = Math.Round((double)(loaded.ManagedHeap - idle.ManagedHeap) / jobs, 0),

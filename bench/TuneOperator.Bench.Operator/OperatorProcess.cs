@@ -122,6 +122,37 @@ internal sealed class OperatorProcess : IAsyncDisposable
         throw new TimeoutException($"the operator was not ready within {timeout.TotalSeconds:0} s; see {LogPath}.");
     }
 
+    /// <summary>
+    /// The operator's resident memory split as Linux reports it: anonymous (heaps, JIT code, stacks) and file-backed
+    /// (mapped assemblies and native libraries), in bytes; zeros where /proc is not available.
+    /// </summary>
+    public (long Anonymous, long FileBacked) ResidentSplit()
+    {
+        var status = $"/proc/{process.Id}/status";
+        if (!File.Exists(status))
+        {
+            return (0, 0);
+        }
+
+        long anonymous = 0, file = 0;
+        foreach (var line in File.ReadLines(status))
+        {
+            if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+            {
+                anonymous = Kib(line);
+            }
+            else if (line.StartsWith("RssFile:", StringComparison.Ordinal))
+            {
+                file = Kib(line);
+            }
+        }
+
+        return (anonymous, file);
+
+        static long Kib(string line) =>
+            long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+    }
+
     /// <summary>Runs a full compacting GC in the operator (<c>POST /debug/gc</c>) and returns its working set and managed heap.</summary>
     public async Task<(long WorkingSet, long ManagedHeap)> ForceGcAsync(CancellationToken cancellationToken)
     {

@@ -30,6 +30,9 @@ public sealed class OperatorOptions
     /// <summary>A watch silent for this long is reconnected.</summary>
     public TimeSpan WatchdogTimeout { get; set; } = TimeSpan.FromMinutes(6);
 
+    /// <summary>Serves <c>POST /debug/gc</c> on the health port (benchmarks only); off by default.</summary>
+    public bool DebugEndpoints { get; set; }
+
     /// <summary>Leader election.</summary>
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 

@@ -17,7 +17,7 @@ public static class ProcessMemory
         {
             if (line.StartsWith(field, StringComparison.Ordinal))
             {
-                var parts = line[field.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var parts = line[field.Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
                 return long.Parse(parts[0], CultureInfo.InvariantCulture) * 1024;
             }
         }

@@ -196,9 +196,10 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     public async Task A_retention_breach_fails_the_run_with_RetentionRegressed()
     {
         var spec = kit.Plan(kit.WriteChats("train.jsonl", EngineTestKit.CopyRows(3).Take(96)), DatasetFormat.Chat, kit.PathOf("out"));
-        var retention = kit.WriteChats("retention.jsonl", Enumerable.Range(0, 8).Select(i => ($"{i} 9 8 one two", "7 6 5 four")));
+        var digits = string.Join(' ', Enumerable.Range(0, 40).Select(i => (i * 7 % 10).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var retention = kit.WriteChats("retention.jsonl", Enumerable.Range(0, 8).Select(i => ($"{i} {digits}", digits)));
         spec.Hyperparameters.MaxSteps = 30;
-        spec.Evaluation = new EvaluationSpec { EverySteps = 10, Retention = new RetentionSpec { Dataset = retention, MaxRegression = 0.1 } };
+        spec.Evaluation = new EvaluationSpec { EverySteps = 10, Retention = new RetentionSpec { Dataset = retention, MaxRegression = 0.05 } };
 
         var failure = await Assert.ThrowsAsync<TrainingFailedException>(
             () => EngineTestKit.Runner().RunAsync(EngineTestKit.Request(spec), new TrainingControl(), new RecordingReporter(), Ct));

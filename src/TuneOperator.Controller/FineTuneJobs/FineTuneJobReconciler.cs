@@ -276,7 +276,7 @@ public sealed partial class FineTuneJobReconciler(
     private async Task PersistSequenceAsync(FineTuneJob job, TrainerView view, CancellationToken cancellationToken)
     {
         var value = view.Attempt.ToString(CultureInfo.InvariantCulture) + ":" + view.LastSequence.ToString(CultureInfo.InvariantCulture);
-        if (view.LastSequence == 0 || job.Metadata.Annotations?.GetValueOrDefault(SequenceAnnotation) == value)
+        if (view.LastSequence == 0 || Annotation(job, SequenceAnnotation) == value)
         {
             return;
         }
@@ -287,7 +287,7 @@ public sealed partial class FineTuneJobReconciler(
     /// <summary>The last trainer sequence persisted for <paramref name="attempt"/> (a new attempt's trainer starts from 0).</summary>
     public static long PersistedSequence(FineTuneJob job, int attempt)
     {
-        var text = job.Metadata.Annotations?.GetValueOrDefault(SequenceAnnotation);
+        var text = Annotation(job, SequenceAnnotation);
         var parts = text?.Split(':');
         return parts is { Length: 2 }
             && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var persistedAttempt) && persistedAttempt == attempt
@@ -295,6 +295,9 @@ public sealed partial class FineTuneJobReconciler(
             ? sequence
             : 0;
     }
+
+    private static string? Annotation(FineTuneJob job, string name) =>
+        job.Metadata.Annotations is { } annotations && annotations.TryGetValue(name, out var value) ? value : null;
 
     private async Task<FineTuneJob?> PatchMetadataAsync(FineTuneJob job, JsonObject metadata, CancellationToken cancellationToken)
     {

@@ -125,7 +125,7 @@ public sealed partial class TrainerSupervisor(
                 var secret = await client.CoreV1.ReadNamespacedSecretAsync(target.TokenSecret, target.Job.Namespace, cancellationToken: token);
                 var bearer = secret.Data is { } data && data.TryGetValue(TrainerPodBuilder.TokenKey, out var bytes)
                     ? Encoding.UTF8.GetString(bytes)
-                    : secret.StringData?.GetValueOrDefault(TrainerPodBuilder.TokenKey);
+                    : secret.StringData is { } text && text.TryGetValue(TrainerPodBuilder.TokenKey, out var plain) ? plain : null;
                 if (string.IsNullOrWhiteSpace(bearer))
                 {
                     throw new InvalidOperationException($"Secret {target.TokenSecret} has no '{TrainerPodBuilder.TokenKey}' key.");

@@ -84,9 +84,10 @@ public sealed partial class FineTuneJobReconciler(
             }
         }
 
-        if (decision.PodsToDelete.Count > 0 && trainers is not null && status.Phase != JobPhase.Failed)
+        if (trainers is not null && status.Phase != JobPhase.Failed
+            && decision.PodsToDelete.Any(pod => trainers.FirstDisruptionOf(job.Metadata.Uid, pod)))
         {
-            // Suspend: a checkpoint first, so the next attempt resumes from here.
+            // Suspend: a checkpoint first (once per pod), so the next attempt resumes from here.
             await CheckpointIntoAsync(job, status, cancellationToken);
         }
 

@@ -77,6 +77,12 @@ public static class JobStatusCalculator
 
         if (job.Spec.RunPolicy.Suspend)
         {
+            if (active.Count > 0)
+            {
+                // The stopped attempt counts as a restart, so the resumed one gets the next attempt number.
+                builder.Status.Restarts = Math.Max(restarts, latest.Attempt);
+            }
+
             builder.Suspended();
             return new JobDecision(builder.Status, null, active, false, null);
         }

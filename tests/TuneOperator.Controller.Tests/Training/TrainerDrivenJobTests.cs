@@ -247,7 +247,7 @@ public sealed class TrainerDrivenJobTests
         Assert.Equal(ConditionStatus.True, stalled.Status);
         Assert.Equal("InvalidDataset", stalled.Reason);
         Assert.Equal("line 3 of train.jsonl is not JSON", stalled.Message);
-        await WaitAsync(() => h.Fake.Get<V1Pod>("default", "tune-bad-1")?.Metadata.DeletionTimestamp is not null, "the pod is deleted");
+        await WaitAsync(() => h.Fake.Get<V1Pod>("default", "tune-bad-1") is not { Metadata.DeletionTimestamp: null }, "the pod is deleted");
         Assert.Null(h.Fake.Get<V1Pod>("default", "tune-bad-2"));
     }
 
@@ -265,7 +265,7 @@ public sealed class TrainerDrivenJobTests
         var suspended = await WaitForJobAsync(h.Fake, "pause", j => j.Status?.Phase == JobPhase.Suspended, "the job suspends");
         Assert.Equal(1, h.Trainer.CheckpointCalls);
         Assert.Equal(30, suspended.Status!.Checkpoints!.Last().Step);
-        await WaitAsync(() => h.Fake.Get<V1Pod>("default", "tune-pause-1")?.Metadata.DeletionTimestamp is not null, "the pod is deleted");
+        await WaitAsync(() => h.Fake.Get<V1Pod>("default", "tune-pause-1") is not { Metadata.DeletionTimestamp: null }, "the pod is deleted");
         h.Fake.FinishPodTermination("default", "tune-pause-1");
 
         await PatchRunPolicyAsync(h, "pause", suspend: false);

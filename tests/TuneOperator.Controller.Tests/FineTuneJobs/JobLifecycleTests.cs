@@ -179,6 +179,7 @@ public sealed class JobLifecycleTests
 
         await CreateAsync(client, NewJob("led"));
         await fake.WaitForAsync<V1Pod>("default", "tune-led-1", _ => true, Wait, Ct);
+        await KubeApiFake.WaitUntilAsync(() => fake.List<Corev1Event>("default").Any(e => e.Reason == "PodCreated"), Wait, "the PodCreated event is recorded", Ct);
         var events = fake.List<Corev1Event>("default").Where(e => e.Reason == "PodCreated").ToList();
         Assert.Single(events);
         Assert.Equal(leader, events[0].ReportingInstance);

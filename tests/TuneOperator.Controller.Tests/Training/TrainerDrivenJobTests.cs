@@ -43,6 +43,8 @@ public sealed class TrainerDrivenJobTests
 
         public OperatorHost? Host { get; set; }
 
+        public OperatorMetrics? Metrics { get; set; }
+
         public async Task StartOperatorAsync(TimeSpan statusInterval)
         {
             var options = Options.Create(new OperatorOptions
@@ -55,6 +57,7 @@ public sealed class TrainerDrivenJobTests
                 CheckpointTimeout = TimeSpan.FromSeconds(5),
             });
             var metrics = new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry());
+            Metrics = metrics;
             var set = new FineTuneJobControllerSet(Client, options, metrics, NullLoggerFactory.Instance, TimeProvider.System);
             Host = new OperatorHost(Client, [set], options, new OperatorHealth(), metrics, NullLoggerFactory.Instance, TimeProvider.System);
             await Host.StartAsync(Ct);
@@ -158,6 +161,8 @@ public sealed class TrainerDrivenJobTests
         Assert.Equal(40, checkpointed.Status.Progress.Percent);
         Assert.Equal(1.6, checkpointed.Status.Metrics![MetricNames.TrainLoss], 6);
         Assert.Equal("/mnt/pvc/results/ckpt/step-40", checkpointed.Status.BestCheckpoint!.Path);
+        Assert.Equal(40, Runtime.ControllerLoopTests.Value(h.Metrics!.Registry, "tuneoperator_job_step", "namespace=\"default\",name=\"sft\""));
+        Assert.Equal(1.6, Runtime.ControllerLoopTests.Value(h.Metrics.Registry, "tuneoperator_job_loss", "namespace=\"default\",name=\"sft\""), 6);
 
         h.Trainer.Progress(60, 100);
         h.Trainer.SaveCheckpoint(0.8);

@@ -91,7 +91,7 @@ public sealed partial class TrainerSupervisor(
 
     /// <summary>True the first time it is called for a pod: eviction checkpoints are requested once per pod.</summary>
     public bool FirstDisruptionOf(string jobUid, string podName) =>
-        sessions.TryGetValue(jobUid, out var session) && session.Target.PodName == podName && Interlocked.Exchange(ref session.DisruptionHandled, 1) == 0;
+        sessions.TryGetValue(jobUid, out var session) && session.Target.PodName == podName && session.MarkDisruptionHandled();
 
     /// <summary>Stops a job's session and waits for it.</summary>
     public async Task StopAsync(string jobUid)
@@ -200,9 +200,7 @@ public sealed partial class TrainerSupervisor(
         private TrainerView view = target.Seed;
         private TrainerConnection? connection;
 
-#pragma warning disable SA1401 // Interlocked needs a field.
-        public int DisruptionHandled;
-#pragma warning restore SA1401
+        private int disruptionHandled;
 
         public TrainerTarget Target { get; } = target;
 
@@ -226,6 +224,9 @@ public sealed partial class TrainerSupervisor(
                 }
             }
         }
+
+        /// <summary>True only for the first call: the pod's going-away checkpoint is requested once.</summary>
+        public bool MarkDisruptionHandled() => Interlocked.Exchange(ref disruptionHandled, 1) == 0;
 
         public void Update(Func<TrainerView, TrainerView> change)
         {

@@ -22,37 +22,6 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     public void Dispose() => kit.Dispose();
 
     [Fact]
-    public async Task An_instruction_task_goes_from_no_exact_match_to_at_least_90_percent_on_held_out_rows()
-    {
-        var rows = EngineTestKit.CopyRows(3);
-        var spec = kit.Plan(kit.WriteChats("train.jsonl", rows.Take(440)), DatasetFormat.Chat, kit.PathOf("out"));
-        spec.Dataset.Validation = kit.WriteChats("validation.jsonl", rows.Skip(440));
-        spec.Objective = new ObjectiveSpec { Type = ObjectiveType.ResponseOnly };
-        spec.Hyperparameters.MaxSteps = 240;
-        spec.Evaluation = new EvaluationSpec { EverySteps = 40 };
-        var reporter = new RecordingReporter();
-
-        var outcome = await EngineTestKit.Runner().RunAsync(EngineTestKit.Request(spec), new TrainingControl(), reporter, Ct);
-
-        var exactMatch = reporter.Evals.Select(e => e.Values[MetricNames.ExactMatch]).ToList();
-        Assert.True(exactMatch[0] < 0.2, $"exact match after 40 steps: {exactMatch[0]}");
-        Assert.True(exactMatch[^1] >= 0.9, $"exact match at the end: {string.Join(", ", exactMatch)}");
-        Assert.Equal(kit.PathOf("out"), outcome.Completed!.OutputPath);
-        Assert.True(File.Exists(Path.Combine(kit.PathOf("out"), "model.safetensors")));
-        Assert.True(File.Exists(Path.Combine(kit.PathOf("out"), "tokenizer.json")));
-        Assert.StartsWith("sha256:", outcome.Completed.OutputDigest, StringComparison.Ordinal);
-        Assert.StartsWith("sha256:", outcome.Completed.Lineage.DatasetDigest, StringComparison.Ordinal);
-        Assert.Equal(exactMatch[^1], outcome.Completed.FinalMetrics[MetricNames.ExactMatch]);
-        Assert.Equal([TrainerPhase.Loading, TrainerPhase.Training, TrainerPhase.Evaluating], reporter.Phases.Take(3));
-        Assert.Equal(TrainerPhase.Exporting, reporter.Phases[^1]);
-        Assert.Equal(Enumerable.Range(1, 240).Select(s => (long)s), reporter.Progresses.Select(p => p.Step));
-
-        // The exported model loads back and answers a held-out prompt.
-        using var loaded = ModelLoader.Load(kit.PathOf("out"));
-        Assert.Equal(kit.Tokenizer.VocabularySize, loaded.Config.VocabSize);
-    }
-
-    [Fact]
     public async Task A_sentiment_classifier_with_frozen_layers_reaches_95_percent_accuracy()
     {
         var spec = kit.Plan(kit.WriteSentiment("train.jsonl", 400, seed: 1), DatasetFormat.Classification, kit.PathOf("out"));
@@ -196,9 +165,10 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     public async Task A_retention_breach_fails_the_run_with_RetentionRegressed()
     {
         var spec = kit.Plan(kit.WriteChats("train.jsonl", EngineTestKit.CopyRows(3).Take(96)), DatasetFormat.Chat, kit.PathOf("out"));
-        var retention = kit.WriteChats("retention.jsonl", Enumerable.Range(0, 8).Select(i => ($"{i} 9 8 one two", "7 6 5 four")));
+        var digits = string.Join(' ', Enumerable.Range(0, 40).Select(i => (i * 7 % 10).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var retention = kit.WriteChats("retention.jsonl", Enumerable.Range(0, 8).Select(i => ($"{i} {digits}", digits)));
         spec.Hyperparameters.MaxSteps = 30;
-        spec.Evaluation = new EvaluationSpec { EverySteps = 10, Retention = new RetentionSpec { Dataset = retention, MaxRegression = 0.1 } };
+        spec.Evaluation = new EvaluationSpec { EverySteps = 10, Retention = new RetentionSpec { Dataset = retention, MaxRegression = 0.05 } };
 
         var failure = await Assert.ThrowsAsync<TrainingFailedException>(
             () => EngineTestKit.Runner().RunAsync(EngineTestKit.Request(spec), new TrainingControl(), new RecordingReporter(), Ct));

@@ -1,9 +1,13 @@
-using TuneOperator.Trainer;
+using TuneOperator.Trainer.Control;
+using TuneOperator.Trainer.Engine;
+using TuneOperator.Trainer.Training;
 
-TorchRuntime.Initialize();
-var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddGrpc();
-builder.Services.AddGrpcHealthChecks();
-var app = builder.Build();
-app.MapGrpcHealthChecksService();
+TrainingDevice.InitializeRuntime();
+if (args.Length > 0 && args[0] == "run")
+{
+    return await LocalRun.RunAsync(args[1..], Console.Out, CancellationToken.None);
+}
+
+var app = TrainerHost.Build(args, services => services.AddSingleton<ITrainingRunner, EngineTrainingRunner>());
 await app.RunAsync();
+return 0;

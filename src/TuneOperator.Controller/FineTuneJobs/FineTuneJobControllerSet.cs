@@ -6,6 +6,7 @@ using TuneOperator.Api;
 using TuneOperator.Controller.Hosting;
 using TuneOperator.Controller.Metrics;
 using TuneOperator.Controller.Runtime;
+using TuneOperator.Controller.Training;
 
 namespace TuneOperator.Controller.FineTuneJobs;
 
@@ -37,14 +38,30 @@ public sealed class FineTuneJobControllerSet : IControllerSet
         var jobs = new CombinedCache<FineTuneJob>(jobInformers.Select(i => i.Cache).ToList());
         var pods = new CombinedCache<V1Pod>(podInformers.Select(i => i.Cache).ToList());
         var recorder = new EventRecorder(client, "tune-operator", settings.LeaderElection.Identity, loggerFactory.CreateLogger<EventRecorder>(), time);
+        Trainers = new TrainerSupervisor(
+            client, metrics, key => Controller!.Enqueue(key),
+            new TrainerSupervisorOptions { CheckpointTimeout = settings.CheckpointTimeout },
+            loggerFactory.CreateLogger<TrainerSupervisor>(), time);
         var reconciler = new FineTuneJobReconciler(
-            client, jobs.Primary, pods.Primary, settings.TrainerImage, recorder, metrics, loggerFactory.CreateLogger<FineTuneJobReconciler>(), time);
+            client, jobs.Primary, pods.Primary, settings.TrainerImage, recorder, metrics, loggerFactory.CreateLogger<FineTuneJobReconciler>(), time,
+            Trainers, new FineTuneJobReconcilerOptions { TrainerPort = settings.TrainerPort, StatusInterval = settings.StatusInterval });
         Controller = new ControllerLoop(
             FineTuneJob.KindName, reconciler, settings.Workers, jobs.Primary.Keys, loggerFactory.CreateLogger<ControllerLoop>(), time,
-            observer: metrics, queueObserver: metrics.ForQueue("finetunejob"));
+            observer: metrics, queueObserver: metrics.ForQueue("finetunejob"), onStopped: Trainers.StopAllAsync);
+        var jobCache = jobs.Primary;
         foreach (var informer in jobInformers)
         {
-            informer.AddHandler(jobs.Mirror(informer.Cache, job => Controller.Enqueue(NamespacedName.Of(job))));
+            informer.AddHandler(jobs.Mirror(informer.Cache, job =>
+            {
+                Controller.Enqueue(NamespacedName.Of(job));
+
+                // A parent's change wakes the jobs that start from its output (spec.model.fromJob).
+                foreach (var child in jobCache.List().Where(c => c.Spec.Model.FromJob == job.Metadata.Name
+                    && c.Metadata.NamespaceProperty == job.Metadata.NamespaceProperty))
+                {
+                    Controller.Enqueue(NamespacedName.Of(child));
+                }
+            }));
         }
 
         foreach (var informer in podInformers)
@@ -61,6 +78,9 @@ public sealed class FineTuneJobControllerSet : IControllerSet
 
     /// <inheritdoc />
     public IReadOnlyList<ControllerLoop> Controllers { get; }
+
+    /// <summary>The trainer sessions of running jobs (stopped with the controller).</summary>
+    public TrainerSupervisor Trainers { get; }
 
     /// <summary>The FineTuneJob controller.</summary>
     public ControllerLoop Controller { get; }

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -7,6 +10,8 @@ using TuneOperator.Api;
 using TuneOperator.Api.Validation;
 using TuneOperator.Controller.Metrics;
 using TuneOperator.Controller.Runtime;
+using TuneOperator.Controller.Training;
+using TuneOperator.Protos;
 
 namespace TuneOperator.Controller.FineTuneJobs;
 
@@ -23,8 +28,19 @@ public sealed partial class FineTuneJobReconciler(
     EventRecorder events,
     OperatorMetrics metrics,
     ILogger logger,
-    TimeProvider time) : IReconciler
+    TimeProvider time,
+    TrainerSupervisor? trainers = null,
+    FineTuneJobReconcilerOptions? options = null) : IReconciler
 {
+    /// <summary>The finalizer that lets the operator ask the trainer for a checkpoint before the job goes away.</summary>
+    public const string CheckpointFinalizer = "tuneoperator.io/checkpoint";
+
+    /// <summary>The annotation holding the last trainer event folded into the status: <c>&lt;attempt&gt;:&lt;sequence&gt;</c>.</summary>
+    public const string SequenceAnnotation = "tuneoperator.io/trainer-sequence";
+
+    private readonly FineTuneJobReconcilerOptions settings = options ?? new FineTuneJobReconcilerOptions();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> lastWrites = new(StringComparer.Ordinal);
+
     /// <inheritdoc />
     public async Task<ReconcileResult> ReconcileAsync(NamespacedName key, CancellationToken cancellationToken)
     {
@@ -38,7 +54,8 @@ public sealed partial class FineTuneJobReconciler(
 
         if (job.Metadata.DeletionTimestamp is not null)
         {
-            // Owner references let the garbage collector remove the pod and the Secret.
+            // Owner references let the garbage collector remove the pod and the Secret; first a last checkpoint.
+            await FinalizeAsync(job, cancellationToken);
             return ReconcileResult.Done;
         }
 
@@ -46,10 +63,18 @@ public sealed partial class FineTuneJobReconciler(
         var owned = pods.ListByOwner(job.Metadata.Uid)
             .Where(pod => pod.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == job.Metadata.Uid) == true)
             .ToList();
-        var decision = JobStatusCalculator.Compute(job, owned, errors, time);
+        var parent = job.Spec.Model.FromJob is { Length: > 0 } parentName ? jobs.Get(new NamespacedName(key.Namespace, parentName)) : null;
+        var view = trainers?.View(job.Metadata.Uid);
+        var decision = JobStatusCalculator.Compute(job, owned, errors, time, parent, view);
+        var status = decision.Status;
+        if (view is not null)
+        {
+            Fold(status, view);
+        }
 
         if (decision.CreateAttempt is { } attempt)
         {
+            job = await EnsureFinalizerAsync(job, cancellationToken);
             await EnsureTokenSecretAsync(job, cancellationToken);
             var pod = TrainerPodBuilder.BuildPod(job, attempt, defaultTrainerImage);
             if (await CreateIfAbsentAsync(() => client.CoreV1.CreateNamespacedPodAsync(pod, key.Namespace, cancellationToken: cancellationToken)))
@@ -59,9 +84,21 @@ public sealed partial class FineTuneJobReconciler(
             }
         }
 
+        if (trainers is not null && status.Phase != JobPhase.Failed
+            && decision.PodsToDelete.Any(pod => trainers.FirstDisruptionOf(job.Metadata.Uid, pod)))
+        {
+            // Suspend: a checkpoint first (once per pod), so the next attempt resumes from here.
+            await CheckpointIntoAsync(job, status, cancellationToken);
+        }
+
         foreach (var podName in decision.PodsToDelete)
         {
             await DeleteIfPresentAsync(() => client.CoreV1.DeleteNamespacedPodAsync(podName, key.Namespace, cancellationToken: cancellationToken));
+        }
+
+        if (trainers is not null)
+        {
+            await DriveTrainerAsync(job, owned, parent, status, cancellationToken);
         }
 
         if (decision.DeleteJob)
@@ -71,18 +108,212 @@ public sealed partial class FineTuneJobReconciler(
             return ReconcileResult.Done;
         }
 
-        if (!SameStatus(job.Status, decision.Status))
+        var requeue = decision.RequeueAfter;
+        if (!SameStatus(job.Status, status))
         {
-            var updated = new FineTuneJob { ApiVersion = job.ApiVersion, Kind = job.Kind, Metadata = job.Metadata, Spec = job.Spec, Status = decision.Status };
-            await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(
-                updated, ApiGroup.Group, ApiGroup.Version, key.Namespace, FineTuneJob.Plural, key.Name, cancellationToken: cancellationToken);
-            if (decision.Status.Phase != job.Status?.Phase && Conditions.Find(decision.Status.Conditions, ConditionTypes.Stalled) is { Status: ConditionStatus.True } stalled)
+            var wait = ThrottleDelay(job, status);
+            if (wait is { } delay)
             {
-                await events.RecordAsync(job, EventRecorder.Warning, stalled.Reason, stalled.Message ?? stalled.Reason, cancellationToken);
+                requeue = requeue is { } other && other < delay ? other : delay;
+            }
+            else
+            {
+                job = await WriteStatusAsync(job, status, cancellationToken);
             }
         }
 
-        return decision.RequeueAfter is { } delay && delay > TimeSpan.Zero ? ReconcileResult.Requeue(delay) : ReconcileResult.Done;
+        if (view is not null && trainers is not null && SameStatus(job.Status, status))
+        {
+            await PersistSequenceAsync(job, view, cancellationToken);
+        }
+
+        if (status.Phase is JobPhase.Succeeded or JobPhase.Failed && trainers is not null && SameStatus(job.Status, status))
+        {
+            await trainers.StopAsync(job.Metadata.Uid);
+            lastWrites.TryRemove(job.Metadata.Uid, out _);
+        }
+
+        return requeue is { } after && after > TimeSpan.Zero ? ReconcileResult.Requeue(after) : ReconcileResult.Done;
+    }
+
+    private async Task<FineTuneJob> WriteStatusAsync(FineTuneJob job, FineTuneJobStatus status, CancellationToken cancellationToken)
+    {
+        var updated = new FineTuneJob { ApiVersion = job.ApiVersion, Kind = job.Kind, Metadata = job.Metadata, Spec = job.Spec, Status = status };
+        var written = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<FineTuneJob>(
+            updated, ApiGroup.Group, ApiGroup.Version, job.Metadata.NamespaceProperty, FineTuneJob.Plural, job.Metadata.Name, cancellationToken: cancellationToken);
+        lastWrites[job.Metadata.Uid] = time.GetUtcNow();
+        if (status.Phase != job.Status?.Phase && Conditions.Find(status.Conditions, ConditionTypes.Stalled) is { Status: ConditionStatus.True } stalled)
+        {
+            await events.RecordAsync(job, EventRecorder.Warning, stalled.Reason, stalled.Message ?? stalled.Reason, cancellationToken);
+        }
+
+        return written ?? updated;
+    }
+
+    // Progress and metrics alone are written at most once per interval; anything else (phase, conditions, checkpoints,
+    // output, restarts) is written at once.
+    private TimeSpan? ThrottleDelay(FineTuneJob job, FineTuneJobStatus next)
+    {
+        if (job.Status is null || !lastWrites.TryGetValue(job.Metadata.Uid, out var last))
+        {
+            return null;
+        }
+
+        var withOldProgress = next with { Progress = job.Status.Progress, Metrics = job.Status.Metrics };
+        if (!SameStatus(job.Status, withOldProgress))
+        {
+            return null;
+        }
+
+        var due = last + settings.StatusInterval - time.GetUtcNow();
+        return due > TimeSpan.Zero ? due : null;
+    }
+
+    private static void Fold(FineTuneJobStatus status, TrainerView view)
+    {
+        status.Progress = view.Progress;
+        status.Metrics = view.Metrics.Count == 0 ? status.Metrics : new Dictionary<string, double>(view.Metrics, StringComparer.Ordinal);
+        status.Checkpoints = view.Checkpoints.Count == 0 ? status.Checkpoints : [.. view.Checkpoints];
+        status.BestCheckpoint = view.BestCheckpoint ?? status.BestCheckpoint;
+        if (view.Completed)
+        {
+            status.Output = view.Output;
+            var lineage = view.Lineage ?? new JobLineage();
+            status.Lineage = lineage with { ParentJob = status.Lineage?.ParentJob ?? lineage.ParentJob };
+        }
+    }
+
+    private async Task DriveTrainerAsync(FineTuneJob job, IReadOnlyList<V1Pod> owned, FineTuneJob? parent, FineTuneJobStatus status, CancellationToken cancellationToken)
+    {
+        if (status.Phase is JobPhase.Succeeded or JobPhase.Failed or JobPhase.Suspended)
+        {
+            return;
+        }
+
+        var latest = owned.OrderBy(JobStatusCalculator.AttemptOf).LastOrDefault();
+        if (latest is null || latest.Status?.Phase != "Running")
+        {
+            return;
+        }
+
+        var uid = job.Metadata.Uid;
+        var disrupted = latest.Metadata.DeletionTimestamp is not null
+            || (latest.Status.Conditions?.Any(c => c.Type == "DisruptionTarget" && c.Status == "True") ?? false);
+        if (disrupted)
+        {
+            // Eviction or preemption: the pod is going away; save what can be saved for the next attempt.
+            if (trainers!.FirstDisruptionOf(uid, latest.Metadata.Name))
+            {
+                await CheckpointIntoAsync(job, status, cancellationToken);
+            }
+
+            return;
+        }
+
+        var ready = latest.Status.ContainerStatuses?.FirstOrDefault(c => c.Name == TrainerPodBuilder.ContainerName)?.Ready == true;
+        if (!ready || string.IsNullOrEmpty(latest.Status.PodIP))
+        {
+            return;
+        }
+
+        var attempt = JobStatusCalculator.AttemptOf(latest);
+        var ip = latest.Status.PodIP.Contains(':', StringComparison.Ordinal) ? "[" + latest.Status.PodIP + "]" : latest.Status.PodIP;
+        var start = new StartRequest
+        {
+            JobUid = uid,
+            JobNamespace = job.Metadata.NamespaceProperty,
+            JobName = job.Metadata.Name,
+            Attempt = attempt,
+            PlanJson = TrainerPlan.Build(job.Spec, parent?.Status?.Output?.Path),
+            ResumeFrom = TrainerPlan.ResumeFrom(job.Status) ?? string.Empty,
+        };
+        var seed = TrainerView.Seed(attempt, PersistedSequence(job, attempt), job.Status);
+        await trainers!.EnsureAsync(
+            new TrainerTarget(NamespacedName.Of(job), uid, attempt, latest.Metadata.Name, new Uri("http://" + ip + ":" + settings.TrainerPort.ToString(CultureInfo.InvariantCulture)),
+                TrainerPodBuilder.TokenSecretName(job.Metadata.Name), start, seed, job.Spec.Checkpoint.KeepLast),
+            cancellationToken);
+    }
+
+    private async Task CheckpointIntoAsync(FineTuneJob job, FineTuneJobStatus status, CancellationToken cancellationToken)
+    {
+        if (await trainers!.CheckpointAsync(job.Metadata.Uid, cancellationToken) is not null && trainers.View(job.Metadata.Uid) is { } view)
+        {
+            status.Checkpoints = [.. view.Checkpoints];
+            status.BestCheckpoint = view.BestCheckpoint ?? status.BestCheckpoint;
+        }
+    }
+
+    private async Task FinalizeAsync(FineTuneJob job, CancellationToken cancellationToken)
+    {
+        if (job.Metadata.Finalizers?.Contains(CheckpointFinalizer) != true)
+        {
+            return;
+        }
+
+        if (trainers is not null)
+        {
+            // Bounded by the checkpoint timeout, so deletion never hangs on an unresponsive trainer.
+            await trainers.CheckpointAsync(job.Metadata.Uid, cancellationToken);
+            await trainers.StopAsync(job.Metadata.Uid);
+        }
+
+        lastWrites.TryRemove(job.Metadata.Uid, out _);
+        var remaining = job.Metadata.Finalizers.Where(f => f != CheckpointFinalizer).ToList();
+        await PatchMetadataAsync(job, new JsonObject { ["finalizers"] = new JsonArray([.. remaining.Select(f => JsonValue.Create(f))]) }, cancellationToken);
+    }
+
+    private async Task<FineTuneJob> EnsureFinalizerAsync(FineTuneJob job, CancellationToken cancellationToken)
+    {
+        if (job.Metadata.Finalizers?.Contains(CheckpointFinalizer) == true)
+        {
+            return job;
+        }
+
+        var finalizers = (job.Metadata.Finalizers ?? []).Append(CheckpointFinalizer).ToList();
+        var patched = await PatchMetadataAsync(job, new JsonObject { ["finalizers"] = new JsonArray([.. finalizers.Select(f => JsonValue.Create(f))]) }, cancellationToken);
+        return patched ?? job;
+    }
+
+    private async Task PersistSequenceAsync(FineTuneJob job, TrainerView view, CancellationToken cancellationToken)
+    {
+        var value = view.Attempt.ToString(CultureInfo.InvariantCulture) + ":" + view.LastSequence.ToString(CultureInfo.InvariantCulture);
+        if (view.LastSequence == 0 || Annotation(job, SequenceAnnotation) == value)
+        {
+            return;
+        }
+
+        await PatchMetadataAsync(job, new JsonObject { ["annotations"] = new JsonObject { [SequenceAnnotation] = value } }, cancellationToken);
+    }
+
+    /// <summary>The last trainer sequence persisted for <paramref name="attempt"/> (a new attempt's trainer starts from 0).</summary>
+    public static long PersistedSequence(FineTuneJob job, int attempt)
+    {
+        var text = Annotation(job, SequenceAnnotation);
+        var parts = text?.Split(':');
+        return parts is { Length: 2 }
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var persistedAttempt) && persistedAttempt == attempt
+            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            ? sequence
+            : 0;
+    }
+
+    private static string? Annotation(FineTuneJob job, string name) =>
+        job.Metadata.Annotations is { } annotations && annotations.TryGetValue(name, out var value) ? value : null;
+
+    private async Task<FineTuneJob?> PatchMetadataAsync(FineTuneJob job, JsonObject metadata, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject { ["metadata"] = metadata };
+        try
+        {
+            var result = await client.CustomObjects.PatchNamespacedCustomObjectAsync<FineTuneJob>(
+                new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version,
+                job.Metadata.NamespaceProperty, FineTuneJob.Plural, job.Metadata.Name, cancellationToken: cancellationToken);
+            return result;
+        }
+        catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
     }
 
     private static bool SameStatus(FineTuneJobStatus? current, FineTuneJobStatus next) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using k8s.Models;
 using TuneOperator.Api;
 using TuneOperator.Api.Validation;
+using TuneOperator.Controller.Training;
 
 namespace TuneOperator.Controller.FineTuneJobs;
 
@@ -21,6 +22,12 @@ public static class JobStatusCalculator
     /// <summary>The trainer's exit code for a failure that retrying cannot fix.</summary>
     public const int PermanentFailureExitCode = 3;
 
+    /// <summary>The Ready/Reconciling reason while Kueue holds the trainer pod with scheduling gates.</summary>
+    public const string WaitingForAdmission = "WaitingForAdmission";
+
+    /// <summary>How often a job waiting for its fromJob parent looks again (besides being woken by the parent's changes).</summary>
+    public static readonly TimeSpan ParentPollInterval = TimeSpan.FromSeconds(30);
+
     private static readonly HashSet<string> DisruptionReasons = new(StringComparer.Ordinal)
     {
         "Evicted", "Preempted", "Preempting", "Shutdown", "Terminated", "NodeLost", "NodeShutdown", "DeletionByTaintManager",
@@ -31,7 +38,10 @@ public static class JobStatusCalculator
     /// <param name="pods">The trainer pods the job owns (all attempts still present).</param>
     /// <param name="specErrors">The job's validation errors (empty when valid).</param>
     /// <param name="time">The clock.</param>
-    public static JobDecision Compute(FineTuneJob job, IReadOnlyList<V1Pod> pods, IReadOnlyList<ValidationError> specErrors, TimeProvider time)
+    /// <param name="parent">The job named by spec.model.fromJob as read now (null when it does not exist or none is named).</param>
+    /// <param name="trainer">What the current attempt's trainer reported (null when no trainer session runs).</param>
+    public static JobDecision Compute(
+        FineTuneJob job, IReadOnlyList<V1Pod> pods, IReadOnlyList<ValidationError> specErrors, TimeProvider time, FineTuneJob? parent = null, TrainerView? trainer = null)
     {
         var now = time.GetUtcNow();
         var generation = job.Metadata.Generation ?? 0;
@@ -67,6 +77,12 @@ public static class JobStatusCalculator
 
         if (job.Spec.RunPolicy.Suspend)
         {
+            if (active.Count > 0)
+            {
+                // The stopped attempt counts as a restart, so the resumed one gets the next attempt number.
+                builder.Status.Restarts = Math.Max(restarts, latest.Attempt);
+            }
+
             builder.Suspended();
             return new JobDecision(builder.Status, null, active, false, null);
         }
@@ -86,9 +102,22 @@ public static class JobStatusCalculator
             requeue = deadline - now;
         }
 
+        var current = latest.Pod is not null && trainer is not null && trainer.Attempt == latest.Attempt ? trainer : null;
+        if (current is { Completed: true })
+        {
+            builder.Succeeded(now, current.CompletedReason ?? ConditionReasons.Completed);
+            return Finished(builder.Status, [], job.Spec.RunPolicy.TtlSecondsAfterFinished, now);
+        }
+
+        if (current?.Failure is { Permanent: true } failure)
+        {
+            builder.Terminal(JobPhase.Failed, failure.Reason, failure.Message, now);
+            return new JobDecision(builder.Status, null, active, false, null);
+        }
+
         if (latest.Pod is not null && latest.Outcome == AttemptOutcome.Succeeded)
         {
-            builder.Succeeded(now);
+            builder.Succeeded(now, ConditionReasons.Completed);
             return Finished(builder.Status, [], job.Spec.RunPolicy.TtlSecondsAfterFinished, now);
         }
 
@@ -115,8 +144,35 @@ public static class JobStatusCalculator
 
         if (latest.Pod is not null && latest.Outcome == AttemptOutcome.Pending)
         {
-            builder.Pending(ConditionReasons.PodPending, $"Pod {latest.Pod.Metadata.Name} is waiting to be scheduled or started.");
+            var gates = latest.Pod.Spec?.SchedulingGates?.Select(g => g.Name).ToList() ?? [];
+            if (gates.Count > 0)
+            {
+                builder.Pending(WaitingForAdmission, $"Pod {latest.Pod.Metadata.Name} is held by scheduling gates ({string.Join(", ", gates)}) until Kueue admits the job.");
+            }
+            else
+            {
+                builder.Pending(ConditionReasons.PodPending, $"Pod {latest.Pod.Metadata.Name} is waiting to be scheduled or started.");
+            }
+
             return new JobDecision(builder.Status, null, [], false, requeue);
+        }
+
+        if (job.Spec.Model.FromJob is { Length: > 0 } parentName)
+        {
+            if (parent?.Status?.Phase == JobPhase.Failed)
+            {
+                builder.Terminal(JobPhase.Failed, ConditionReasons.SourceJobFailed,
+                    $"spec.model.fromJob: job {parentName} failed, so this job cannot start from its output.", now);
+                return new JobDecision(builder.Status, null, [], false, null);
+            }
+
+            if (parent?.Status is not { Phase: JobPhase.Succeeded, Output.Path.Length: > 0 })
+            {
+                builder.Pending(ConditionReasons.SourceJobNotReady, parent is null
+                    ? $"spec.model.fromJob: waiting for job {parentName}, which does not exist yet."
+                    : $"spec.model.fromJob: waiting for job {parentName} to succeed (it is {parent.Status?.Phase ?? JobPhase.Pending}).");
+                return new JobDecision(builder.Status, null, [], false, ParentPollInterval);
+            }
         }
 
         var next = Math.Max(latest.Pod is null ? 0 : latest.Attempt, restarts) + 1;
@@ -212,16 +268,16 @@ public static class JobStatusCalculator
             Set(ConditionTypes.Failed, ConditionStatus.True, reason, message);
         }
 
-        public void Succeeded(DateTimeOffset now)
+        public void Succeeded(DateTimeOffset now, string reason)
         {
             Status.Phase = JobPhase.Succeeded;
             Status.CompletionTime ??= now;
-            const string message = "Training completed.";
-            Set(ConditionTypes.Ready, ConditionStatus.True, ConditionReasons.Completed, message);
-            Set(ConditionTypes.Reconciling, ConditionStatus.False, ConditionReasons.Completed, message);
-            Set(ConditionTypes.Stalled, ConditionStatus.False, ConditionReasons.Completed, message);
-            Set(ConditionTypes.Running, ConditionStatus.False, ConditionReasons.Completed, message);
-            Set(ConditionTypes.Succeeded, ConditionStatus.True, ConditionReasons.Completed, message);
+            var message = reason == ConditionReasons.Completed ? "Training completed." : $"Training completed ({reason}).";
+            Set(ConditionTypes.Ready, ConditionStatus.True, reason, message);
+            Set(ConditionTypes.Reconciling, ConditionStatus.False, reason, message);
+            Set(ConditionTypes.Stalled, ConditionStatus.False, reason, message);
+            Set(ConditionTypes.Running, ConditionStatus.False, reason, message);
+            Set(ConditionTypes.Succeeded, ConditionStatus.True, reason, message);
         }
 
         public void Suspended()

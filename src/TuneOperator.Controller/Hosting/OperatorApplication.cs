@@ -73,6 +73,7 @@ public static class OperatorApplication
             var (ready, detail) = health.Readiness();
             return Results.Text(detail, statusCode: ready ? 200 : 503);
         }).RequireHost($"*:{options.HealthPort}");
+        app.MapDebugEndpoints(options);
         app.MapMetrics("/metrics", registry).RequireHost($"*:{options.MetricsPort}");
         await app.RunAsync();
         return 0;

@@ -30,8 +30,20 @@ public sealed class OperatorOptions
     /// <summary>A watch silent for this long is reconnected.</summary>
     public TimeSpan WatchdogTimeout { get; set; } = TimeSpan.FromMinutes(6);
 
+    /// <summary>Serves <c>POST /debug/gc</c> on the health port (benchmarks only); off by default.</summary>
+    public bool DebugEndpoints { get; set; }
+
     /// <summary>Leader election.</summary>
     public LeaderElectionOptions LeaderElection { get; set; } = new();
+
+    /// <summary>The port the operator dials on a trainer pod's IP (the pod listens on 50051; tests point it elsewhere).</summary>
+    public int TrainerPort { get; set; } = 50051;
+
+    /// <summary>At most one status write per job per this interval for progress and metrics (important events write at once).</summary>
+    public TimeSpan StatusInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a Checkpoint() before suspend, deletion or eviction may take before the operator goes on.</summary>
+    public TimeSpan CheckpointTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The namespaces to watch, parsed; empty means all.</summary>
     public IReadOnlyList<string> Namespaces() =>

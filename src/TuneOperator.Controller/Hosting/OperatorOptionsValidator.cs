@@ -43,6 +43,17 @@ public sealed partial class OperatorOptionsValidator : IValidateOptions<Operator
             failures.Add($"{Prefix}MetricsPort and {Prefix}HealthPort are both {options.MetricsPort}; metrics need their own port, so give them different values.");
         }
 
+        CheckPort(failures, "TrainerPort", options.TrainerPort);
+        if (options.StatusInterval < TimeSpan.Zero)
+        {
+            failures.Add($"{Prefix}StatusInterval must not be negative (was {options.StatusInterval}); e.g. 00:00:05.");
+        }
+
+        if (options.CheckpointTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{Prefix}CheckpointTimeout must be positive (was {options.CheckpointTimeout}); e.g. 00:01:00.");
+        }
+
         if (options.Workers is < 1 or > 256)
         {
             failures.Add($"{Prefix}Workers must be between 1 and 256 (was {options.Workers}); set --workers.");

@@ -7,7 +7,9 @@ namespace TuneOperator.Controller.Runtime;
 /// Runs one reconciler: N workers take keys from a fresh <see cref="WorkQueue{TKey}"/> and call the reconciler.
 /// Success forgets the key's backoff, <see cref="ReconcileResult.RequeueAfter"/> schedules it again, an error retries it
 /// with backoff, and a <see cref="TerminalReconcileException"/> drops it. Keys enqueued while the loop is not running
-/// are ignored: a run starts by enqueuing every key <c>initialKeys</c> returns (level-based start).
+/// are ignored: a run starts by enqueuing every key <c>initialKeys</c> returns (level-based start). When the run ends
+/// (shutdown or lost leadership), <c>onStopped</c> is awaited after the workers: background work the reconciler
+/// started (trainer watchers) is stopped there.
 /// </summary>
 public sealed class ControllerLoop(
     string name,
@@ -18,7 +20,8 @@ public sealed class ControllerLoop(
     TimeProvider? timeProvider = null,
     WorkQueueOptions? queueOptions = null,
     IControllerObserver? observer = null,
-    IWorkQueueObserver? queueObserver = null)
+    IWorkQueueObserver? queueObserver = null,
+    Func<Task>? onStopped = null)
 {
     private readonly TimeProvider time = timeProvider ?? TimeProvider.System;
     private WorkQueue<NamespacedName>? current;
@@ -74,6 +77,11 @@ public sealed class ControllerLoop(
 
             queue.ShutDown();
             await Task.WhenAll(tasks);
+            if (onStopped is not null)
+            {
+                await onStopped();
+            }
+
             Log.ControllerStopped(logger, Name);
         }
         finally

@@ -1,4 +1,5 @@
 using TuneOperator.Protos;
+using TuneOperator.Trainer.Training;
 
 namespace TuneOperator.Trainer.Control;
 

@@ -52,7 +52,8 @@ public sealed class TrainerControlService(TrainerSessions sessions) : Protos.Tra
         var session = RequireRunningSession();
         try
         {
-            return await session.Control.RequestCheckpointAsync().WaitAsync(context.CancellationToken);
+            var saved = await session.Control.RequestCheckpointAsync().WaitAsync(context.CancellationToken);
+            return CheckpointMessages.ToMessage(saved);
         }
         catch (InvalidOperationException ended)
         {

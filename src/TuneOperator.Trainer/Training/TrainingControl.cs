@@ -3,34 +3,64 @@ using TuneOperator.Trainer.Checkpoints;
 namespace TuneOperator.Trainer.Training;
 
 /// <summary>
-/// Controls a running loop from another thread: pause and resume between steps, and ask for a checkpoint at the
-/// next step boundary (a paused loop wakes up to write it and stays paused). Stopping is cancellation of the token
-/// passed to the loop.
+/// Requests from a controlling client (the gRPC control service, a test) to a running training loop: pause and resume,
+/// save a checkpoint now, stop (a graceful stop saves a checkpoint first). The loop polls it between optimizer steps,
+/// so every request takes effect at a step boundary; a paused loop wakes up to write a requested checkpoint and stays
+/// paused. Thread-safe.
 /// </summary>
 public sealed class TrainingControl
 {
     private readonly object gate = new();
-    private bool paused;
-    private TaskCompletionSource<CheckpointInfo>? checkpointRequest;
+    private readonly Queue<TaskCompletionSource<CheckpointInfo>> checkpointRequests = new();
+    private TaskCompletionSource resumed = NewResumed(completed: true);
+    private bool stopRequested;
+    private bool gracefulStop;
 
-    /// <summary>Whether the loop is asked to wait between steps.</summary>
+    /// <summary>True while paused.</summary>
     public bool IsPaused
     {
         get
         {
             lock (gate)
             {
-                return paused;
+                return !resumed.Task.IsCompleted;
             }
         }
     }
 
-    /// <summary>Makes the loop wait before its next step.</summary>
+    /// <summary>True once a stop was requested.</summary>
+    public bool StopRequested
+    {
+        get
+        {
+            lock (gate)
+            {
+                return stopRequested;
+            }
+        }
+    }
+
+    /// <summary>True when the stop asked for a checkpoint first.</summary>
+    public bool GracefulStop
+    {
+        get
+        {
+            lock (gate)
+            {
+                return gracefulStop;
+            }
+        }
+    }
+
+    /// <summary>Pauses the loop at its next step boundary.</summary>
     public void Pause()
     {
         lock (gate)
         {
-            paused = true;
+            if (resumed.Task.IsCompleted && !stopRequested)
+            {
+                resumed = NewResumed(completed: false);
+            }
         }
     }
 
@@ -39,38 +69,76 @@ public sealed class TrainingControl
     {
         lock (gate)
         {
-            paused = false;
+            resumed.TrySetResult();
+            Monitor.PulseAll(gate);
+        }
+    }
+
+    /// <summary>Asks the loop to stop; a graceful stop saves a checkpoint first. A paused loop is released so it can stop.</summary>
+    public void Stop(bool graceful)
+    {
+        lock (gate)
+        {
+            gracefulStop |= graceful;
+            stopRequested = true;
+            resumed.TrySetResult();
             Monitor.PulseAll(gate);
         }
     }
 
     /// <summary>
-    /// Asks for a checkpoint at the next step boundary (also while paused); the task completes with it, or faults
-    /// when the run has no checkpoint store or ends first.
+    /// Asks for a checkpoint at the next step boundary (also while paused); the task completes with it, or faults with
+    /// <see cref="InvalidOperationException"/> when the run has no checkpoint location or ends first.
     /// </summary>
     public Task<CheckpointInfo> RequestCheckpointAsync()
     {
+        var request = new TaskCompletionSource<CheckpointInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (gate)
         {
-            checkpointRequest ??= new TaskCompletionSource<CheckpointInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
+            checkpointRequests.Enqueue(request);
             Monitor.PulseAll(gate);
-            return checkpointRequest.Task;
         }
+
+        return request.Task;
     }
 
-    /// <summary>Takes a pending checkpoint request, if any.</summary>
-    internal TaskCompletionSource<CheckpointInfo>? TakeCheckpointRequest()
+    /// <summary>Takes the pending checkpoint requests; the loop completes them after saving one checkpoint.</summary>
+    public IReadOnlyList<TaskCompletionSource<CheckpointInfo>> TakeCheckpointRequests()
     {
         lock (gate)
         {
-            var request = checkpointRequest;
-            checkpointRequest = null;
-            return request;
+            var taken = checkpointRequests.ToArray();
+            checkpointRequests.Clear();
+            return taken;
         }
     }
 
-    /// <summary>Blocks while paused and no checkpoint is requested; throws when cancelled.</summary>
-    internal void WaitWhilePaused(CancellationToken cancellationToken)
+    /// <summary>Fails pending checkpoint requests, for when the loop ends without saving another checkpoint.</summary>
+    public void FailPendingCheckpoints(Exception reason)
+    {
+        foreach (var request in TakeCheckpointRequests())
+        {
+            request.TrySetException(reason);
+        }
+    }
+
+    /// <summary>Waits while paused; returns at once when running, and when resumed or stopped.</summary>
+    public Task WaitWhilePausedAsync(CancellationToken cancellationToken)
+    {
+        Task wait;
+        lock (gate)
+        {
+            wait = resumed.Task;
+        }
+
+        return wait.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Blocks the calling (training) thread while paused, until resumed, stopped or a checkpoint is requested;
+    /// throws <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public void WaitWhilePaused(CancellationToken cancellationToken)
     {
         using var registration = cancellationToken.Register(() =>
         {
@@ -81,7 +149,7 @@ public sealed class TrainingControl
         });
         lock (gate)
         {
-            while (paused && checkpointRequest is null)
+            while (!resumed.Task.IsCompleted && !stopRequested && checkpointRequests.Count == 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 Monitor.Wait(gate);
@@ -89,5 +157,16 @@ public sealed class TrainingControl
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private static TaskCompletionSource NewResumed(bool completed)
+    {
+        var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (completed)
+        {
+            source.SetResult();
+        }
+
+        return source;
     }
 }

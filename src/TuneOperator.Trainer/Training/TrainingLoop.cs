@@ -198,7 +198,7 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
 
         var reason = stop ?? StopReason.Cancelled;
         var saveAtEnd = reason != StopReason.LossNotFinite
-            && (reason != StopReason.Cancelled || options.CheckpointOnStop)
+            && (reason != StopReason.Cancelled || (options.CheckpointOnStop && !(run.Control is { StopRequested: true, GracefulStop: false })))
             && session.LastSavedStep != session.Step
             && session.Step > 0;
         if (run.Checkpoints is not null && saveAtEnd)
@@ -206,8 +206,7 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
             Save(session, isBest: false);
         }
 
-        var pending = run.Control?.TakeCheckpointRequest();
-        if (pending is not null)
+        foreach (var pending in run.Control?.TakeCheckpointRequests() ?? [])
         {
             if (session.Last is not null && session.Last.Step == session.Step)
             {
@@ -247,18 +246,29 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
                 return true;
             }
 
-            var request = control.TakeCheckpointRequest();
-            if (request is not null)
+            var requests = control.TakeCheckpointRequests();
+            if (requests.Count > 0)
             {
                 if (session.Run.Checkpoints is null)
                 {
-                    request.TrySetException(new InvalidOperationException("This run has no checkpoint location; set checkpoint.location to save checkpoints."));
+                    foreach (var request in requests)
+                    {
+                        request.TrySetException(new InvalidOperationException("This run has no checkpoint location; set checkpoint.location to save checkpoints."));
+                    }
                 }
                 else
                 {
                     var saved = session.LastSavedStep == session.Step && session.Last is not null ? session.Last : Save(session, isBest: false);
-                    request.TrySetResult(saved);
+                    foreach (var request in requests)
+                    {
+                        request.TrySetResult(saved);
+                    }
                 }
+            }
+
+            if (control.StopRequested)
+            {
+                return false;
             }
 
             if (!control.IsPaused)

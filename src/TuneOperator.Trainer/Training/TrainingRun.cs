@@ -31,7 +31,7 @@ public sealed record TrainingRun
     /// <summary>Where checkpoints go; without a store nothing is saved.</summary>
     public CheckpointStore? Checkpoints { get; init; }
 
-    /// <summary>Pause, resume and on-demand checkpoints.</summary>
+    /// <summary>Pause, resume, stop (graceful: with a checkpoint) and on-demand checkpoints.</summary>
     public TrainingControl? Control { get; init; }
 
     /// <summary>Receives progress, evaluation, checkpoint and warning events (called on the training thread).</summary>

@@ -2,6 +2,7 @@ using k8s.Models;
 using TuneOperator.Api;
 using TuneOperator.Api.Validation;
 using TuneOperator.Controller.FineTuneJobs;
+using TuneOperator.Controller.Training;
 using Xunit;
 
 namespace TuneOperator.Controller.Tests.FineTuneJobs;
@@ -209,5 +210,83 @@ public sealed class JobStatusCalculatorTests
         Assert.Equal(job.Status.Phase, again.Phase);
         Assert.Equal(job.Status.StartTime, again.StartTime);
         Assert.Equal(job.Status.Conditions!, again.Conditions!);
+    }
+
+    private static FineTuneJob Child() => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "child", NamespaceProperty = "team-a", Uid = "uid-2", Generation = 1 },
+        Spec = new FineTuneJobSpec
+        {
+            Model = new ModelSpec { FromJob = "sft" },
+            Dataset = new DatasetSpec { Train = "pvc://data/train.jsonl" },
+            Output = new OutputSpec { Location = "pvc://results/child" },
+        },
+    };
+
+    [Fact]
+    public void A_child_waits_for_a_missing_or_running_parent_and_starts_once_it_succeeded()
+    {
+        var missing = JobStatusCalculator.Compute(Child(), [], [], time);
+        Assert.Null(missing.CreateAttempt);
+        Assert.Equal(ConditionReasons.SourceJobNotReady, Reason(missing, ConditionTypes.Ready));
+        Assert.Equal(JobStatusCalculator.ParentPollInterval, missing.RequeueAfter);
+
+        var parent = Job();
+        parent.Status = new FineTuneJobStatus { Phase = JobPhase.Running };
+        var running = JobStatusCalculator.Compute(Child(), [], [], time, parent);
+        Assert.Null(running.CreateAttempt);
+        Assert.Equal(JobPhase.Pending, running.Status.Phase);
+
+        parent.Status = new FineTuneJobStatus { Phase = JobPhase.Succeeded, Output = new ModelArtifact { Path = "pvc://results/sft" } };
+        Assert.Equal(1, JobStatusCalculator.Compute(Child(), [], [], time, parent).CreateAttempt);
+    }
+
+    [Fact]
+    public void A_child_of_a_failed_parent_stalls()
+    {
+        var parent = Job();
+        parent.Status = new FineTuneJobStatus { Phase = JobPhase.Failed };
+        var decision = JobStatusCalculator.Compute(Child(), [], [], time, parent);
+        Assert.Equal(JobPhase.Failed, decision.Status.Phase);
+        Assert.Equal(ConditionReasons.SourceJobFailed, Reason(decision, ConditionTypes.Stalled));
+        Assert.Null(decision.CreateAttempt);
+    }
+
+    [Fact]
+    public void The_current_attempts_trainer_outcome_decides_success_or_permanent_failure()
+    {
+        var job = Job();
+        var pod = Pod(job, 1, "Running");
+        var completed = TrainerView.Seed(1, 0, null) with { Completed = true, CompletedReason = ConditionReasons.EarlyStopped };
+        var success = JobStatusCalculator.Compute(job, [pod], [], time, trainer: completed);
+        Assert.Equal(JobPhase.Succeeded, success.Status.Phase);
+        Assert.Equal(ConditionReasons.EarlyStopped, Reason(success, ConditionTypes.Ready));
+
+        var permanent = TrainerView.Seed(1, 0, null) with { Failure = new TrainerFailure("RetentionRegressed", "retention loss rose 12%", true) };
+        var failed = JobStatusCalculator.Compute(job, [pod], [], time, trainer: permanent);
+        Assert.Equal(JobPhase.Failed, failed.Status.Phase);
+        Assert.Equal("RetentionRegressed", Reason(failed, ConditionTypes.Stalled));
+        Assert.Equal([pod.Metadata.Name], failed.PodsToDelete);
+
+        var stale = TrainerView.Seed(0, 0, null) with { Completed = true };
+        Assert.Equal(JobPhase.Running, JobStatusCalculator.Compute(job, [pod], [], time, trainer: stale).Status.Phase);
+    }
+
+    [Fact]
+    public void A_gated_pod_reports_waiting_for_admission_and_suspend_then_resume_takes_the_next_attempt()
+    {
+        var job = Job();
+        var gated = Pod(job, 1, "Pending");
+        gated.Spec.SchedulingGates = [new V1PodSchedulingGate { Name = "kueue.x-k8s.io/admission" }];
+        var waiting = Compute(job, gated);
+        Assert.Equal(JobPhase.Pending, waiting.Status.Phase);
+        Assert.Equal(JobStatusCalculator.WaitingForAdmission, Reason(waiting, ConditionTypes.Ready));
+
+        var suspendedJob = Job(p => p.Suspend = true);
+        var suspended = Compute(suspendedJob, Pod(suspendedJob, 1, "Running"));
+        Assert.Equal(1, suspended.Status.Restarts);
+        var resumedJob = Job();
+        resumedJob.Status = suspended.Status;
+        Assert.Equal(2, Compute(resumedJob).CreateAttempt);
     }
 }

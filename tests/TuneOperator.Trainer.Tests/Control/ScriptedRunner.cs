@@ -1,5 +1,6 @@
 using TuneOperator.Protos;
 using TuneOperator.Trainer.Control;
+using TuneOperator.Trainer.Training;
 
 namespace TuneOperator.Trainer.Tests.Control;
 
@@ -35,7 +36,7 @@ internal sealed class ScriptedRunner : ITrainingRunner
             {
                 if (control.GracefulStop)
                 {
-                    reporter.CheckpointSaved(Checkpoint(step - 1));
+                    reporter.CheckpointSaved(CheckpointMessages.ToMessage(Checkpoint(step - 1)));
                 }
 
                 return TrainingOutcome.StoppedByRequest;
@@ -63,12 +64,13 @@ internal sealed class ScriptedRunner : ITrainingRunner
         }
 
         var checkpoint = Checkpoint(step);
-        reporter.CheckpointSaved(checkpoint);
+        reporter.CheckpointSaved(CheckpointMessages.ToMessage(checkpoint));
         foreach (var request in requests)
         {
             request.TrySetResult(checkpoint);
         }
     }
 
-    private static CheckpointInfo Checkpoint(int step) => new() { Step = step, Path = $"/ckpt/step-{step}", Sha256 = "sha256:" + step };
+    private static Trainer.Checkpoints.CheckpointInfo Checkpoint(int step)
+        => new(step, $"/ckpt/step-{step}", "sha256:" + step, DateTimeOffset.UnixEpoch, MetricName: null, MetricValue: null);
 }

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Text.Json;
+using TuneOperator.Bench.Trainer;
+using TuneOperator.Trainer;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException exception)
+{
+    await Console.Error.WriteLineAsync(exception.Message);
+    return 2;
+}
+
+TorchRuntime.Initialize(options.Threads);
+var json = new JsonSerializerOptions { WriteIndented = false };
+using var trainer = new BenchTrainer(options);
+if (options.Growth)
+{
+    var clock = Stopwatch.StartNew();
+    for (var i = 0; i < options.WarmupSteps; i++)
+    {
+        trainer.Step();
+    }
+
+    GC.Collect();
+    var afterWarmup = ProcessMemory.ResidentBytes();
+    var samples = new List<long> { afterWarmup };
+    var sampleEvery = Math.Max(1, options.Steps / 10);
+    for (var i = 1; i <= options.Steps; i++)
+    {
+        trainer.Step();
+        if (i % sampleEvery == 0)
+        {
+            GC.Collect();
+            samples.Add(ProcessMemory.ResidentBytes());
+        }
+    }
+
+    GC.Collect();
+    var atEnd = ProcessMemory.ResidentBytes();
+    var growth = new GrowthReport("torchsharp", options.Model.Name, options.Steps, options.WarmupSteps, afterWarmup, atEnd,
+        100.0 * (atEnd - afterWarmup) / afterWarmup, samples, clock.Elapsed.TotalSeconds);
+    Console.WriteLine(JsonSerializer.Serialize(growth, json));
+    return 0;
+}
+
+var firstLoss = double.NaN;
+for (var i = 0; i < options.WarmupSteps; i++)
+{
+    var warm = trainer.Step();
+    firstLoss = double.IsNaN(firstLoss) ? warm.Loss : firstLoss;
+}
+
+var measured = new List<StepTimings>();
+for (var i = 0; i < options.Steps; i++)
+{
+    measured.Add(trainer.Step());
+}
+
+firstLoss = double.IsNaN(firstLoss) ? measured[0].Loss : firstLoss;
+var medianStep = Median(measured.Select(m => m.Total));
+var report = new BenchReport(
+    "torchsharp",
+    options.Model.Name,
+    options.Bf16 ? "bf16" : "fp32",
+    options.Lora ? "lora" : "full",
+    options.Threads,
+    trainer.TotalParameters,
+    trainer.TrainableParameters,
+    options.Model.TokensPerStep,
+    trainer.FlopsPerStep,
+    measured.Select(m => m.Total).ToList(),
+    medianStep,
+    Median(measured.Select(m => m.Forward)),
+    Median(measured.Select(m => m.Backward)),
+    Median(measured.Select(m => m.Optimizer)),
+    options.Model.TokensPerStep / medianStep,
+    trainer.FlopsPerStep / medianStep,
+    ProcessMemory.PeakResidentBytes(),
+    firstLoss,
+    measured[^1].Loss);
+Console.WriteLine(JsonSerializer.Serialize(report, json));
+return 0;
+
+static double Median(IEnumerable<double> values)
+{
+    var sorted = values.Order().ToArray();
+    var middle = sorted.Length / 2;
+    return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}

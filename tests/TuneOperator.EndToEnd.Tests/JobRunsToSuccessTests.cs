@@ -14,7 +14,7 @@ public sealed class JobRunsToSuccessTests
         await using var cluster = await EndToEndCluster.StartAsync();
         var vocabulary = TinyTrainingData.Write(cluster.ClaimDirectory(TinyJobs.DataClaim), rows: 200);
         const string name = "tiny";
-        await cluster.CreateJobAsync(TinyJobs.Create(name, vocabulary, maxSteps: 20, checkpointEvery: 5, keepLast: 3));
+        await cluster.CreateJobAsync(TinyJobs.Create(name, vocabulary, maxSteps: 20, checkpointEvery: 5, keepLast: 3, evaluateEvery: 5));
 
         var done = await cluster.WaitForJobAsync(name, j => j.Status?.Phase is JobPhase.Succeeded or JobPhase.Failed, "the job finishes");
         var status = done.Status!;
@@ -44,7 +44,11 @@ public sealed class JobRunsToSuccessTests
                 $"checkpoint {checkpoint.Step} inside the results claim, not at {directory}", name);
         }
 
-        cluster.Expect(status.BestCheckpoint is not null && checkpoints.Any(c => c.Step == status.BestCheckpoint.Step), "a best checkpoint among the checkpoints", name);
+        // Evaluated every 5 steps: each checkpoint carries its evalLoss, and the best is the lowest one (kept on disk too).
+        cluster.Expect(checkpoints.All(c => c.Metric is { } m && double.IsFinite(m)), "a metric on every checkpoint", name);
+        var best = status.BestCheckpoint;
+        cluster.Expect(best?.Metric is { } bestMetric && checkpoints.All(c => c.Metric >= bestMetric), "a best checkpoint with the lowest evalLoss", name);
+        cluster.Expect(Directory.Exists(cluster.LocalPath(best!.Path)), $"the best checkpoint's folder {best.Path}", name);
         var onDisk = Directory.GetDirectories(Path.Combine(cluster.ClaimDirectory(TinyJobs.ResultsClaim), name, "checkpoints"), "checkpoint-*")
             .Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
         cluster.Expect(onDisk.Count >= 3 && onDisk.Count <= 4 && onDisk.Contains("checkpoint-00000020"), $"keepLast (plus the best) checkpoint folders on disk, found [{string.Join(", ", onDisk)}]", name);

@@ -1,4 +1,3 @@
-using Grpc.Core;
 using TuneOperator.Api;
 using TuneOperator.Controller.FineTuneJobs;
 using TuneOperator.Protos;
@@ -23,8 +22,8 @@ public sealed class InterruptedJobTests
 
         // Hold the first trainer still right after a checkpoint, so the kill lands at a known point.
         var first = await cluster.WaitForStartedTrainerAsync(name, 1);
-        await PauseAfterCheckpointsAsync(first, count: 2);
-        var held = await WaitUntilHeldAsync(first);
+        await TrainerSteering.PauseAfterCheckpointsAsync(first, count: 2);
+        var held = await TrainerSteering.WaitUntilHeldAsync(first);
         var checkpoint = held.LastCheckpoint;
         cluster.Expect(checkpoint is { Step: > 0 } && held.Progress.Step < Steps, "the paused trainer to have a checkpoint and steps left", name);
         await cluster.WaitForJobAsync(name, j => j.Status?.Checkpoints?.LastOrDefault()?.Step == checkpoint.Step, $"the checkpoint of step {checkpoint.Step} is in status");
@@ -64,13 +63,13 @@ public sealed class InterruptedJobTests
         await cluster.CreateJobAsync(TinyJobs.Create(name, vocabulary, Steps, checkpointEvery: 5, keepLast: 20));
         var trainer = await cluster.WaitForStartedTrainerAsync(name, 1);
         var events = EndToEndCluster.CollectEventsAsync(trainer);
-        await PauseAfterCheckpointsAsync(trainer, count: 1);
+        await TrainerSteering.PauseAfterCheckpointsAsync(trainer, count: 1);
         await cluster.WaitForJobAsync(name, j => j.Status?.Checkpoints is { Count: > 0 }, "the first checkpoint is in status");
 
         // No operator while the trainer goes on: its events wait in the trainer's log.
         await cluster.StopOperatorAsync();
         await trainer.ResumeAsync(Ct);
-        var whileAway = await PauseAfterCheckpointsAsync(trainer, count: 2);
+        var whileAway = await TrainerSteering.PauseAfterCheckpointsAsync(trainer, count: 2);
         await cluster.StartOperatorAsync();
         await cluster.WaitForJobAsync(name, j => j.Status?.Checkpoints?.LastOrDefault()?.Step == whileAway.Step,
             $"the checkpoint of step {whileAway.Step}, saved while no operator ran, is in status");
@@ -103,8 +102,8 @@ public sealed class InterruptedJobTests
         // Periodic checkpoints only at 50: the suspend checkpoint is the one the operator asks for.
         await cluster.CreateJobAsync(TinyJobs.Create(name, vocabulary, Steps, checkpointEvery: 50, keepLast: 5));
         var first = await cluster.WaitForStartedTrainerAsync(name, 1);
-        await PauseAtStepAsync(first, step: 7);
-        var held = await WaitUntilHeldAsync(first);
+        await TrainerSteering.PauseAtStepAsync(first, step: 7);
+        var held = await TrainerSteering.WaitUntilHeldAsync(first);
         var at = held.Progress.Step;
         cluster.Expect(at is > 0 and < 50 && held.LastCheckpoint is null, $"the trainer held at step {at}, before any periodic checkpoint", name);
 
@@ -132,65 +131,5 @@ public sealed class InterruptedJobTests
         cluster.Expect(status.Failures == 0 && status.Restarts == 1 && stillSuspended.Status!.Failures == 0,
             $"a suspend to be a restart, not a failure (failures {status.Failures}, restarts {status.Restarts})", name);
         cluster.Expect(status.Checkpoints![0].Step == at && status.Checkpoints.Any(c => c.Step == 50), $"the suspend checkpoint ({at}) and the periodic one (50) in status", name);
-    }
-
-    /// <summary>Follows the trainer's events and pauses it as soon as it has saved <paramref name="count"/> more checkpoints; returns the last one.</summary>
-    private static async Task<CheckpointInfo> PauseAfterCheckpointsAsync(TrainerConnection trainer, int count)
-    {
-        var from = (await trainer.GetStatusAsync(Ct)).LastSequence;
-        var seen = 0;
-        await foreach (var trainerEvent in trainer.WatchAsync(from, TimeSpan.FromMilliseconds(200), Ct))
-        {
-            if (trainerEvent.CheckpointSaved is { } saved && ++seen == count)
-            {
-                await trainer.PauseAsync(Ct);
-                return saved;
-            }
-        }
-
-        throw new InvalidOperationException($"The run ended before it saved {count} more checkpoint(s).");
-    }
-
-    /// <summary>Pauses the trainer as soon as it reports <paramref name="step"/>.</summary>
-    private static async Task PauseAtStepAsync(TrainerConnection trainer, long step)
-    {
-        await foreach (var trainerEvent in trainer.WatchAsync(0, TimeSpan.FromMilliseconds(200), Ct))
-        {
-            if (trainerEvent.Progress?.Step >= step)
-            {
-                await trainer.PauseAsync(Ct);
-                return;
-            }
-        }
-
-        throw new InvalidOperationException($"The run ended before step {step}.");
-    }
-
-    /// <summary>
-    /// Waits until a paused trainer's loop has reached its step boundary: the event log stops growing. Returns its status
-    /// then (step, last checkpoint).
-    /// </summary>
-    private static async Task<TrainerStatus> WaitUntilHeldAsync(TrainerConnection trainer)
-    {
-        var previous = await trainer.GetStatusAsync(Ct);
-        var deadline = DateTimeOffset.UtcNow + EndToEndCluster.Patience;
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
-            var current = await trainer.GetStatusAsync(Ct);
-            if (current.Phase != TrainerPhase.Paused)
-            {
-                throw new InvalidOperationException($"The trainer is {current.Phase}, not paused.");
-            }
-
-            if (current.LastSequence == previous.LastSequence)
-            {
-                return current;
-            }
-
-            previous = current;
-        }
-
-        throw new RpcException(new Status(StatusCode.DeadlineExceeded, "The paused trainer kept reporting events."));
     }
 }

@@ -22,8 +22,8 @@ public sealed class RefusalAndFailureTests
         var trainer = await cluster.WaitForStartedTrainerAsync(name, 1);
 
         // Hold the run (with the right token) so every refused call meets a live, mid-run trainer.
-        await trainer.PauseAsync(Ct);
-        var before = await trainer.GetStatusAsync(Ct);
+        await TrainerSteering.PauseAtStepAsync(trainer, step: 3);
+        var before = await TrainerSteering.WaitUntilHeldAsync(trainer);
         var pod = TrainerPodBuilder.PodName(name, 1);
         const string wrongToken = "not-the-job-token-0123456789abcdef";
         var impostor = cluster.Connect(pod, wrongToken);

@@ -110,7 +110,8 @@ public sealed class InterruptedJobTests
         await cluster.SetSuspendAsync(name, suspend: true);
         var suspended = await cluster.WaitForJobAsync(name, j => j.Status?.Phase == JobPhase.Suspended, "the job is suspended");
         cluster.Expect(suspended.Status!.Checkpoints?.LastOrDefault()?.Step == at, $"the suspend checkpoint of step {at} in status", name);
-        cluster.Expect(Conditions.Find(suspended.Status.Conditions, ConditionTypes.Ready)?.Status == ConditionStatus.False, "Ready=False while suspended", name);
+        cluster.Expect(Conditions.IsTrue(suspended.Status.Conditions, ConditionTypes.Suspended)
+            && Conditions.Find(suspended.Status.Conditions, ConditionTypes.Ready)?.Status == ConditionStatus.False, "Suspended=True and Ready=False while suspended", name);
         await cluster.WaitAsync(() => cluster.Pods(name).Count == 0 && cluster.Kubelet.RunningProcesses.Count == 0, "the suspended job's pod is gone", name);
         var checkpointPath = cluster.LocalPath(suspended.Status.Checkpoints!.Last().Path);
         cluster.Expect(File.Exists(Path.Combine(checkpointPath, "manifest.json")), $"the suspend checkpoint on disk at {checkpointPath}", name);

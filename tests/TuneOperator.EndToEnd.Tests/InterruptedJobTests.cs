@@ -133,4 +133,31 @@ public sealed class InterruptedJobTests
             $"a suspend to be a restart, not a failure (failures {status.Failures}, restarts {status.Restarts})", name);
         cluster.Expect(status.Checkpoints![0].Step == at && status.Checkpoints.Any(c => c.Step == 50), $"the suspend checkpoint ({at}) and the periodic one (50) in status", name);
     }
+
+    [Fact]
+    public async Task A_preempted_pod_checkpoints_and_the_next_attempt_resumes_there_without_consuming_the_backoff_limit()
+    {
+        await using var cluster = await EndToEndCluster.StartAsync();
+        var vocabulary = TinyTrainingData.Write(cluster.ClaimDirectory(TinyJobs.DataClaim), rows: 200);
+        const string name = "preempted";
+
+        // No retry allowed for failures, and no periodic checkpoint before step 50: only the preemption checkpoint can help.
+        await cluster.CreateJobAsync(TinyJobs.Create(name, vocabulary, Steps, checkpointEvery: 50, backoffLimit: 0));
+        var first = await cluster.WaitForStartedTrainerAsync(name, 1);
+        await TrainerSteering.PauseAtStepAsync(first, step: 9);
+        var at = (await TrainerSteering.WaitUntilHeldAsync(first)).Progress.Step;
+
+        await cluster.Kubelet.PreemptAsync(EndToEndCluster.Ns, TrainerPodBuilder.PodName(name, 1), cancellationToken: Ct);
+        var second = await cluster.WaitForStartedTrainerAsync(name, 2);
+        var events = EndToEndCluster.CollectEventsAsync(second);
+        var done = await cluster.WaitForJobAsync(name, j => j.Status?.Phase is JobPhase.Succeeded or JobPhase.Failed, "the job finishes");
+        var seen = await events;
+
+        var status = done.Status!;
+        cluster.Expect(status.Phase == JobPhase.Succeeded, "the job Succeeded despite backoffLimit 0", name);
+        cluster.Expect(status.Failures == 0 && status.Restarts == 1, $"a preemption to be a restart, not a failure (failures {status.Failures}, restarts {status.Restarts})", name);
+        var steps = seen.Where(e => e.Progress is not null).Select(e => e.Progress.Step).ToList();
+        cluster.Expect(steps.Count > 0 && steps[0] == at + 1, $"the second attempt to resume at step {at + 1}, after the preemption checkpoint, not {(steps.Count > 0 ? steps[0] : -1)}", name);
+        cluster.Expect(status.Checkpoints![0].Step == at, $"the preemption checkpoint (step {at}) in status", name);
+    }
 }

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Grpc.Core;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TuneOperator.Api;
 using TuneOperator.Controller.FineTuneJobs;
@@ -37,6 +37,8 @@ internal sealed class EndToEndCluster : IAsyncDisposable
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
     private readonly List<TrainerConnection> connections = [];
+    private readonly OperatorLog operatorLog = new();
+    private readonly ILoggerFactory loggerFactory;
     private OperatorHost? operatorHost;
 
     private EndToEndCluster(KubeApiFake fake, Kubernetes client, LocalKubelet kubelet)
@@ -45,6 +47,7 @@ internal sealed class EndToEndCluster : IAsyncDisposable
         Client = client;
         Kubelet = kubelet;
         JobType = fake.Resource(ApiGroup.Group, ApiGroup.Version, FineTuneJob.Plural);
+        loggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(operatorLog));
     }
 
     /// <summary>The API fake.</summary>
@@ -99,8 +102,8 @@ internal sealed class EndToEndCluster : IAsyncDisposable
             CheckpointTimeout = TimeSpan.FromSeconds(60),
         });
         var metrics = new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry());
-        var set = new FineTuneJobControllerSet(Client, options, metrics, NullLoggerFactory.Instance, TimeProvider.System);
-        var host = new OperatorHost(Client, [set], options, new OperatorHealth(), metrics, NullLoggerFactory.Instance, TimeProvider.System);
+        var set = new FineTuneJobControllerSet(Client, options, metrics, loggerFactory, TimeProvider.System);
+        var host = new OperatorHost(Client, [set], options, new OperatorHealth(), metrics, loggerFactory, TimeProvider.System);
         await host.StartAsync(Ct);
         operatorHost = host;
         Metrics = metrics;
@@ -253,7 +256,7 @@ internal sealed class EndToEndCluster : IAsyncDisposable
     /// <summary>Whether the kubelet ever ran the pod.</summary>
     public bool Ran(string pod) => Kubelet.PodIP(Ns, pod) is not null;
 
-    /// <summary>The job's stored object, its pods, and the tail of each of its trainers' stdout and stderr.</summary>
+    /// <summary>The job's stored object, its pods, the tail of each of its trainers' stdout and stderr, and the operator's log.</summary>
     public string Describe(string job)
     {
         var text = new StringBuilder();
@@ -288,6 +291,8 @@ internal sealed class EndToEndCluster : IAsyncDisposable
             text.Append("(description incomplete: ").Append(failed.Message).Append(")\n");
         }
 
+        text.Append("--- operator log (tail) ---\n").AppendJoin('\n', operatorLog.Lines.TakeLast(150)).Append('\n');
+
         return text.ToString();
     }
 
@@ -300,6 +305,7 @@ internal sealed class EndToEndCluster : IAsyncDisposable
         }
 
         await StopOperatorAsync();
+        loggerFactory.Dispose();
         await Kubelet.DisposeAsync();
         Client.Dispose();
         await Fake.DisposeAsync();

@@ -88,11 +88,22 @@ public sealed partial class FineTuneJobReconciler(
 
             await EnsureTokenSecretAsync(job, cancellationToken);
             var pod = TrainerPodBuilder.BuildPod(job, attempt, defaultTrainerImage);
-            createdPod = pod;
             if (await CreateIfAbsentAsync(() => client.CoreV1.CreateNamespacedPodAsync(pod, key.Namespace, cancellationToken: cancellationToken)))
             {
                 LogPodCreated(logger, pod.Metadata.Name, key);
                 await events.RecordAsync(job, EventRecorder.Normal, "PodCreated", $"Created trainer pod {pod.Metadata.Name} (attempt {attempt}).", cancellationToken);
+
+                // The status reports the pod just created (pending), as the next reconcile would once the pod informer
+                // has it: one status write per new pod instead of two.
+                createdPod = pod;
+                var startTime = status.StartTime;
+                decision = JobStatusCalculator.Compute(job, [.. owned, pod], errors, time, parent, view);
+                status = decision.Status;
+                status.StartTime ??= startTime;
+                if (view is not null)
+                {
+                    Fold(status, view);
+                }
             }
         }
 

@@ -111,11 +111,22 @@ public static class OperatorApplication
     {
         if (options.Kubeconfig.Length > 0)
         {
-            return KubernetesClientConfiguration.BuildConfigFromConfigFile(options.Kubeconfig);
+            return KubeconfigLoader.Load(options.Kubeconfig);
         }
 
-        return KubernetesClientConfiguration.IsInCluster()
-            ? KubernetesClientConfiguration.InClusterConfig()
+        if (KubernetesClientConfiguration.IsInCluster())
+        {
+            return KubernetesClientConfiguration.InClusterConfig();
+        }
+
+        // One kubeconfig file (KUBECONFIG naming a single file, or ~/.kube/config) is read by the light loader; a
+        // KUBECONFIG list of files is merged by the client's own loader.
+        var fromEnvironment = Environment.GetEnvironmentVariable("KUBECONFIG");
+        var single = string.IsNullOrEmpty(fromEnvironment)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config")
+            : fromEnvironment.Contains(Path.PathSeparator, StringComparison.Ordinal) ? null : fromEnvironment;
+        return single is not null && File.Exists(single)
+            ? KubeconfigLoader.Load(single)
             : KubernetesClientConfiguration.BuildDefaultConfig();
     }
 

@@ -94,12 +94,12 @@ public sealed partial class FineTuneJobReconciler(
                 await events.RecordAsync(job, EventRecorder.Normal, "PodCreated", $"Created trainer pod {pod.Metadata.Name} (attempt {attempt}).", cancellationToken);
 
                 // The status reports the pod just created (pending), as the next reconcile would once the pod informer
-                // has it: one status write per new pod instead of two.
+                // has it (computed from the status this reconcile produced, so restarts and start time carry over):
+                // one status write per new pod instead of two.
                 createdPod = pod;
-                var startTime = status.StartTime;
-                decision = JobStatusCalculator.Compute(job, [.. owned, pod], errors, time, parent, view);
+                var produced = new FineTuneJob { ApiVersion = job.ApiVersion, Kind = job.Kind, Metadata = job.Metadata, Spec = job.Spec, Status = status };
+                decision = JobStatusCalculator.Compute(produced, [.. owned, pod], errors, time, parent, view);
                 status = decision.Status;
-                status.StartTime ??= startTime;
                 if (view is not null)
                 {
                     Fold(status, view);

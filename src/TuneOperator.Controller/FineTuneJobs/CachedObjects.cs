@@ -59,7 +59,8 @@ public static class CachedObjects
 
     /// <summary>
     /// A FineTuneJob as cached: everything the reconciler reads stays; managedFields and the last-applied annotation
-    /// (a second copy of the spec) are dropped, and the namespace is interned.
+    /// (a second copy of the spec) are dropped; the namespace, finalizers and the conditions' types and reasons are
+    /// interned, and conditions that carry the same message share one string.
     /// </summary>
     public static FineTuneJob TrimJob(FineTuneJob job)
     {
@@ -70,6 +71,30 @@ public static class CachedObjects
             if (metadata.Annotations is { } annotations && annotations.Remove(LastAppliedAnnotation) && annotations.Count == 0)
             {
                 metadata.Annotations = null;
+            }
+
+            if (metadata.Finalizers is { Count: > 0 } finalizers)
+            {
+                metadata.Finalizers = finalizers.Select(Intern).ToList();
+            }
+        }
+
+        if (job.Status?.Conditions is { Count: > 0 } conditions)
+        {
+            for (var i = 0; i < conditions.Count; i++)
+            {
+                var condition = conditions[i];
+                var message = condition.Message;
+                for (var j = 0; j < i && message is not null; j++)
+                {
+                    if (string.Equals(conditions[j].Message, message, StringComparison.Ordinal))
+                    {
+                        message = conditions[j].Message;
+                        break;
+                    }
+                }
+
+                conditions[i] = condition with { Type = Intern(condition.Type), Reason = Intern(condition.Reason), Message = message };
             }
         }
 

@@ -135,5 +135,27 @@ public sealed class CachedObjectsTests
         Assert.Equal(("sft", "team-a", "uid-1"), (trimmed.Metadata.Name, trimmed.Metadata.NamespaceProperty, trimmed.Metadata.Uid));
     }
 
+    [Fact]
+    public void A_trimmed_jobs_conditions_keep_their_values_and_share_repeated_messages()
+    {
+        var job = Job();
+        var now = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+        var message = string.Concat("Pod tune-sft-1 is waiting ", "to be scheduled.");
+        job.Status = new FineTuneJobStatus
+        {
+            Conditions =
+            [
+                new Condition { Type = ConditionTypes.Ready, Status = ConditionStatus.False, Reason = ConditionReasons.PodPending, Message = message, LastTransitionTime = now },
+                new Condition { Type = ConditionTypes.Reconciling, Status = ConditionStatus.True, Reason = ConditionReasons.PodPending, Message = new string(message), LastTransitionTime = now, ObservedGeneration = 1 },
+            ],
+        };
+        var before = KubernetesJson.Serialize(job.Status);
+
+        var trimmed = CachedObjects.TrimJob(job);
+
+        Assert.Equal(before, KubernetesJson.Serialize(trimmed.Status));
+        Assert.Same(trimmed.Status!.Conditions![0].Message, trimmed.Status.Conditions[1].Message);
+    }
+
     private static V1Pod Clone(V1Pod pod) => KubernetesJson.Deserialize<V1Pod>(KubernetesJson.Serialize(pod));
 }

@@ -163,7 +163,7 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
             Model = model,
             Objective = objective,
             Data = source,
-            Options = OptionsOf(spec, device),
+            Options = OptionsOf(spec, device) with { RestoreBestWeights = earlyStopping is not null },
             Evaluators = evaluators,
             Guards = guards,
             EarlyStopping = earlyStopping,
@@ -199,7 +199,16 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
 
         reporter.Phase(TrainerPhase.Exporting);
         var output = Export(spec, locations, loaded, adapter);
-        var finalMetrics = new Dictionary<string, double>(events.LastEvaluation, StringComparer.Ordinal);
+        // With early stopping the model now holds the best evaluation's weights: report that evaluation and its step.
+        var exportedEvaluation = result.RestoredBest && result.BestStep is { } bestStep && events.Evaluations.TryGetValue(bestStep, out var bestValues)
+            ? bestValues
+            : events.LastEvaluation;
+        var finalMetrics = new Dictionary<string, double>(exportedEvaluation, StringComparer.Ordinal);
+        if (result.BestStep is { } best)
+        {
+            finalMetrics[EvaluatorMetricNames.BestStep] = result.RestoredBest ? best : result.Step;
+        }
+
         foreach (var (key, count) in dataMetrics)
         {
             finalMetrics[key] = count;

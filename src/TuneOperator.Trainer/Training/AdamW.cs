@@ -25,9 +25,13 @@ namespace TuneOperator.Trainer.Training;
 /// </remarks>
 public sealed class AdamW : IDisposable
 {
+    /// <summary>Elements per chunk of the flat update (8 MiB of fp32): the size of the fp32 work buffers.</summary>
+    private const long ChunkElements = 1L << 21;
+
     private readonly List<Slot> slots = [];
     private readonly List<Group> groups = [];
     private readonly AdamWOptions options;
+
 
     /// <summary>Creates the optimizer over the given trainable parameters.</summary>
     /// <param name="parameters">Named trainable parameters (typically those of <c>named_parameters()</c> that require a gradient).</param>
@@ -111,8 +115,11 @@ public sealed class AdamW : IDisposable
         double sumOfSquares = 0;
         foreach (var group in groups)
         {
-            var norm = torch.linalg.vector_norm(FloatGradients(group)).item<float>();
-            sumOfSquares += (double)norm * norm;
+            for (long start = 0; start < group.Total; start += ChunkElements)
+            {
+                var norm = torch.linalg.vector_norm(FloatGradients(group, start)).item<float>();
+                sumOfSquares += (double)norm * norm;
+            }
         }
 
         var total = Math.Sqrt(sumOfSquares);
@@ -148,18 +155,26 @@ public sealed class AdamW : IDisposable
             var target = group.Master ?? group.Values;
             if (group.Members.All(s => attached[s.Index]))
             {
-                // The whole group in a few flat operations. The denominator is sqrt(v) / sqrt(c2) + eps; multiplying
-                // numerator and denominator by sqrt(c2) gives sqrt(v) + eps·sqrt(c2) and a step of lr·sqrt(c2)/c1.
-                var g = FloatGradients(group);
-                if (options.WeightDecay > 0 && group.DecayCount > 0)
+                // The whole group in a few operations per chunk of the flat buffers (the chunks bound the fp32
+                // work buffers). The denominator is sqrt(v) / sqrt(c2) + eps; multiplying numerator and denominator
+                // by sqrt(c2) gives sqrt(v) + eps·sqrt(c2) and a step of lr·sqrt(c2)/c1.
+                for (long start = 0; start < group.Total; start += ChunkElements)
                 {
-                    target.narrow(0, 0, group.DecayCount).mul_(decayFactor);
-                }
+                    var length = Math.Min(ChunkElements, group.Total - start);
+                    var g = FloatGradients(group, start);
+                    var values = target.narrow(0, start, length);
+                    if (options.WeightDecay > 0 && start < group.DecayCount)
+                    {
+                        values.narrow(0, 0, Math.Min(length, group.DecayCount - start)).mul_(decayFactor);
+                    }
 
-                group.FirstMoment.mul_(options.Beta1).add_(g, 1 - options.Beta1);
-                group.SecondMoment.mul_(options.Beta2).addcmul_(g, g, 1 - options.Beta2);
-                group.Scratch.copy_(group.SecondMoment).sqrt_().add_(options.Epsilon * sqrtCorrection2);
-                target.addcdiv_(group.FirstMoment, group.Scratch, -stepSize * sqrtCorrection2);
+                    var m = group.FirstMoment.narrow(0, start, length);
+                    var v = group.SecondMoment.narrow(0, start, length);
+                    m.mul_(options.Beta1).add_(g, 1 - options.Beta1);
+                    v.mul_(options.Beta2).addcmul_(g, g, 1 - options.Beta2);
+                    var denominator = group.Denominator.narrow(0, 0, length).copy_(v).sqrt_().add_(options.Epsilon * sqrtCorrection2);
+                    values.addcdiv_(m, denominator, -stepSize * sqrtCorrection2);
+                }
             }
             else
             {
@@ -280,10 +295,11 @@ public sealed class AdamW : IDisposable
         var gradients = torch.zeros(total + 1, dtype, device).narrow(0, 1, total).DetachFromDisposeScope();
         var firstMoment = torch.zeros(total, torch.ScalarType.Float32, device).DetachFromDisposeScope();
         var secondMoment = torch.zeros(total, torch.ScalarType.Float32, device).DetachFromDisposeScope();
-        var scratch = torch.empty(total, torch.ScalarType.Float32, device).DetachFromDisposeScope();
+        var chunk = Math.Min(total, ChunkElements);
+        var denominator = torch.empty(chunk, torch.ScalarType.Float32, device).DetachFromDisposeScope();
         var master = needsMaster ? torch.empty(total, torch.ScalarType.Float32, device).DetachFromDisposeScope() : null;
-        var floatGradients = needsMaster ? torch.empty(total, torch.ScalarType.Float32, device).DetachFromDisposeScope() : null;
-        var group = new Group(values, gradients, firstMoment, secondMoment, scratch, master, floatGradients, decayCount);
+        var floatGradients = needsMaster ? torch.empty(chunk, torch.ScalarType.Float32, device).DetachFromDisposeScope() : null;
+        var group = new Group(values, gradients, firstMoment, secondMoment, denominator, master, floatGradients, decayCount);
 
         long offset = 0;
         foreach (var (name, parameter, decay) in ordered)
@@ -372,8 +388,12 @@ public sealed class AdamW : IDisposable
     }
 
     /// <summary>The group's gradients in fp32: the flat buffer itself, or its fp32 copy for lower precisions.</summary>
-    private static torch.Tensor FloatGradients(Group group)
-        => group.FloatGradients is null ? group.Gradients : group.FloatGradients.copy_(group.Gradients);
+    private static torch.Tensor FloatGradients(Group group, long start)
+    {
+        var length = Math.Min(ChunkElements, group.Total - start);
+        var gradients = group.Gradients.narrow(0, start, length);
+        return group.FloatGradients is null ? gradients : group.FloatGradients.narrow(0, 0, length).copy_(gradients);
+    }
 
     private sealed record Slot(
         int Index,
@@ -393,7 +413,7 @@ public sealed class AdamW : IDisposable
         torch.Tensor gradients,
         torch.Tensor firstMoment,
         torch.Tensor secondMoment,
-        torch.Tensor scratch,
+        torch.Tensor denominator,
         torch.Tensor? master,
         torch.Tensor? floatGradients,
         long decayCount) : IDisposable
@@ -406,12 +426,15 @@ public sealed class AdamW : IDisposable
 
         public torch.Tensor SecondMoment { get; } = secondMoment;
 
-        /// <summary>fp32 work buffer for the denominator, reused every step.</summary>
-        public torch.Tensor Scratch { get; } = scratch;
+        /// <summary>fp32 work buffer for one chunk's denominator, reused every step.</summary>
+        public torch.Tensor Denominator { get; } = denominator;
+
+        /// <summary>The number of elements in the flat buffers.</summary>
+        public long Total => Values.numel();
 
         public torch.Tensor? Master { get; } = master;
 
-        /// <summary>fp32 copy of lower-precision gradients, reused every step.</summary>
+        /// <summary>fp32 copy of one chunk of lower-precision gradients, reused every step.</summary>
         public torch.Tensor? FloatGradients { get; } = floatGradients;
 
         /// <summary>The number of leading elements that get weight decay.</summary>
@@ -425,7 +448,7 @@ public sealed class AdamW : IDisposable
             Gradients.Dispose();
             FirstMoment.Dispose();
             SecondMoment.Dispose();
-            Scratch.Dispose();
+            Denominator.Dispose();
             Master?.Dispose();
             FloatGradients?.Dispose();
         }

@@ -71,6 +71,39 @@ public sealed class FlatAdamWTests
     }
 
     [Fact]
+    public void Buffers_larger_than_one_chunk_are_updated_like_the_reference()
+    {
+        // 2.5M decaying elements span two 2M-element chunks, the second one partly decaying, then a no-decay
+        // tail.
+        var options = new AdamWOptions(WeightDecay: 0.5);
+        var sizes = new[] { ("big.weight", new long[] { 2500, 1000 }), ("big.bias", new long[] { 1000 }) };
+        var parameters = sizes.Select((p, i) => new Parameter(tensor(Values(i, p.Item2.Aggregate(1L, (a, b) => a * b), 2), p.Item2))).ToList();
+        var reference = sizes.Select((p, i) => new ReferenceAdamW(Values(i, p.Item2.Aggregate(1L, (a, b) => a * b), 2), i == 0 ? 0.5 : 0, options)).ToList();
+        using var optimizer = new AdamW(sizes.Select((p, i) => (p.Item1, (Tensor)parameters[i])), options);
+        for (var step = 1; step <= 2; step++)
+        {
+            optimizer.ZeroGrad();
+            for (var i = 0; i < parameters.Count; i++)
+            {
+                var gradient = Values((step * 10) + i, parameters[i].numel(), 1);
+                SetGradient(parameters[i], gradient);
+                reference[i].Step(gradient, LearningRate);
+            }
+
+            optimizer.Step(LearningRate);
+        }
+
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var actual = parameters[i].data<float>().ToArray();
+            var worst = actual.Select((value, j) => Math.Abs(value - reference[i].Values[j])).Max();
+            Assert.True(worst < 1e-6, $"{sizes[i].Item1}: largest difference {worst}");
+        }
+
+        parameters.ForEach(p => p.Dispose());
+    }
+
+    [Fact]
     public void Zeroed_gradients_stay_attached_and_accumulate_in_place()
     {
         using var p = new Parameter(tensor(new float[] { 1f, 2f }));

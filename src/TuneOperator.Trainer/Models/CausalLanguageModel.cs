@@ -10,10 +10,10 @@ namespace TuneOperator.Trainer.Models;
 /// [B, T, V]. With tied embeddings the head reuses the token embedding and has no <c>lm_head.weight</c> of its own.
 /// </summary>
 /// <remarks>
-/// A bf16 model on the CPU computes the head in fp32 (weight and hidden states cast up, fp32 logits): libtorch's bf16
-/// matrix product on CPUs without bf16 instructions is about 7× slower than fp32 forward and 30× slower backward at
-/// the head's shape (vocabulary × hidden, measured with <c>tune-bench-trainer --ops</c>), and the loss takes its
-/// softmax in fp32 anyway.
+/// A bf16 model on the CPU computes the head's matrix product in fp32 (weight and hidden states cast up, the logits
+/// rounded back to bf16): libtorch's bf16 matrix product on CPUs without bf16 instructions is about 7× slower than
+/// fp32 forward and 30× slower backward at the head's shape (vocabulary × hidden, measured with
+/// <c>tune-bench-trainer --ops</c>).
 /// </remarks>
 public sealed class CausalLanguageModel : LanguageModel
 {
@@ -34,7 +34,7 @@ public sealed class CausalLanguageModel : LanguageModel
         var hidden = Backbone.Forward(inputIds, attentionMask, positionIds);
         var weight = lm_head is null ? Backbone.TokenEmbedding.weight! : lm_head.weight!;
         var logits = hidden.dtype == ScalarType.BFloat16 && hidden.device_type == DeviceType.CPU
-            ? nn.functional.linear(hidden.to_type(ScalarType.Float32), weight.to_type(ScalarType.Float32))
+            ? nn.functional.linear(hidden.to_type(ScalarType.Float32), weight.to_type(ScalarType.Float32)).to_type(ScalarType.BFloat16)
             : nn.functional.linear(hidden, weight);
         return logits.MoveToOuterDisposeScope();
     }

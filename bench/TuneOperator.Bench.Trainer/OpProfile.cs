@@ -34,6 +34,19 @@ public static class OpProfile
                 var w = (randn(intermediate, init.HiddenSize) * 0.02).to_type(dtype).requires_grad_();
                 return () => nn.functional.linear(x, w);
             });
+            yield return Time($"frozen linear {init.HiddenSize}->{intermediate} (input gradient only)", precision, repeats, () =>
+            {
+                var x = randn(rows, init.HiddenSize).to_type(dtype).requires_grad_();
+                var w = (randn(intermediate, init.HiddenSize) * 0.02).to_type(dtype);
+                return () => nn.functional.linear(x, w);
+            });
+            yield return Time($"lora adapter {init.HiddenSize}->8->{intermediate} (x·Aᵀ·Bᵀ·2)", precision, repeats, () =>
+            {
+                var x = randn(rows, init.HiddenSize).to_type(dtype).requires_grad_();
+                var a = (randn(8, init.HiddenSize) * 0.05).to_type(dtype).requires_grad_();
+                var b = (randn(intermediate, 8) * 0.05).to_type(dtype).requires_grad_();
+                return () => nn.functional.linear(nn.functional.linear(x, a), b) * 2.0;
+            });
             yield return Time($"lm head {init.HiddenSize}->{init.VocabSize}", precision, repeats, () =>
             {
                 var x = randn(rows, init.HiddenSize).to_type(dtype).requires_grad_();

@@ -334,7 +334,7 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
         var options = run.Options;
         using var scope = NewDisposeScope();
         run.Model.train();
-        run.Model.zero_grad();
+        session.Optimizer.ZeroGrad();
         if (session.Device.type == DeviceType.CUDA)
         {
             // libtorch exposes no CUDA generator state to save, so CUDA randomness is re-seeded from (seed, step):
@@ -360,14 +360,14 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
             tokens += batch.InputIds.numel();
         }
 
-        var gradientNorm = GradientClipping.ClipByGlobalNorm(session.Optimizer.Parameters, options.MaxGradNorm);
+        var gradientNorm = session.Optimizer.ClipGradients(options.MaxGradNorm);
         var learningRate = schedule.At(session.Step);
         if (double.IsFinite(loss))
         {
             session.Optimizer.Step(learningRate);
         }
 
-        run.Model.zero_grad();
+        session.Optimizer.ZeroGrad();
         return (loss, gradientNorm, learningRate, tokens);
     }
 

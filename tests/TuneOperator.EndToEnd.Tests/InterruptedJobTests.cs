@@ -48,7 +48,7 @@ public sealed class InterruptedJobTests
 
         // The kill was a failure within the backoff limit: one failure, one restart, two pods, no third.
         cluster.Expect(status.Failures == 1 && status.Restarts == 1, $"failures 1 and restarts 1, not {status.Failures} and {status.Restarts}", name);
-        cluster.Expect(cluster.Fake.Requests.Count("create", "pods") == 2 && !cluster.Ran(TrainerPodBuilder.PodName(name, 3)), "exactly two trainer pods", name);
+        cluster.Expect(cluster.Fake.Requests.Created("pods") == 2 && !cluster.Ran(TrainerPodBuilder.PodName(name, 3)), "exactly two trainer pods", name);
         cluster.Expect(status.Checkpoints!.Last().Step == Steps, "the final checkpoint in status", name);
     }
 
@@ -89,7 +89,7 @@ public sealed class InterruptedJobTests
             "the final step, the final evaluation and the output in status", name);
 
         cluster.Expect(status.Restarts == 0 && status.Failures == 0, "no restart and no failure", name);
-        cluster.Expect(cluster.Fake.Requests.Count("create", "pods") == 1 && !cluster.Ran(TrainerPodBuilder.PodName(name, 2)), "exactly one trainer pod", name);
+        cluster.Expect(cluster.Fake.Requests.Created("pods") == 1 && !cluster.Ran(TrainerPodBuilder.PodName(name, 2)), "exactly one trainer pod", name);
     }
 
     [Fact]

@@ -67,6 +67,6 @@ public sealed class JobRunsToSuccessTests
         // One attempt, and its pod goes away once the job is done.
         cluster.Expect(status.Failures == 0 && status.Restarts == 0, "no failure and no restart", name);
         await cluster.WaitAsync(() => cluster.Pods(name).Count == 0 && cluster.Kubelet.RunningProcesses.Count == 0, "the finished job's trainer pod is gone", name);
-        cluster.Expect(cluster.Fake.Requests.Count("create", "pods") == 1 && !cluster.Ran(TrainerPodBuilder.PodName(name, 2)), "exactly one trainer pod", name);
+        cluster.Expect(cluster.Fake.Requests.Created("pods") == 1 && !cluster.Ran(TrainerPodBuilder.PodName(name, 2)), "exactly one trainer pod", name);
     }
 }

@@ -59,7 +59,7 @@ public sealed class RefusalAndFailureTests
         await trainer.ResumeAsync(Ct);
         var done = await cluster.WaitForJobAsync(name, j => j.Status?.Phase is JobPhase.Succeeded or JobPhase.Failed, "the job finishes");
         cluster.Expect(done.Status!.Phase == JobPhase.Succeeded && done.Status.Failures == 0 && done.Status.Progress?.Step == 30, "the job Succeeded at step 30 with no failure", name);
-        cluster.Expect(cluster.Fake.Requests.Count("create", "pods") == 1, "one trainer pod", name);
+        cluster.Expect(cluster.Fake.Requests.Created("pods") == 1, "one trainer pod", name);
 
         // Neither token ever reaches the trainer's output.
         var output = cluster.Kubelet.ReadLog(EndToEndCluster.Ns, pod, TrainerPodBuilder.ContainerName)
@@ -92,7 +92,7 @@ public sealed class RefusalAndFailureTests
         await cluster.WaitAsync(() => cluster.Pods(name).All(p => p.Metadata.DeletionTimestamp is not null || p.Status?.Phase is "Succeeded" or "Failed")
             && cluster.Kubelet.RunningProcesses.Count == 0, "the failed job's trainer has stopped", name);
         var later = await cluster.WaitForJobAsync(name, j => j.Status?.Phase == JobPhase.Failed, "the job stays failed");
-        cluster.Expect(later.Status!.Failures is null or 0 or 1 && cluster.Fake.Requests.Count("create", "pods") == 1 && !cluster.Ran(TrainerPodBuilder.PodName(name, 2)),
+        cluster.Expect(later.Status!.Failures is null or 0 or 1 && cluster.Fake.Requests.Created("pods") == 1 && !cluster.Ran(TrainerPodBuilder.PodName(name, 2)),
             "exactly one trainer pod (no retry of a permanent failure)", name);
     }
 }

@@ -27,6 +27,19 @@ public sealed class FaultInjectionTests : FakeTestBase
         Assert.Equal(2, rule.Injected);
         Assert.Equal(3, Fake.Requests.Count("create", "pods"));
         Assert.Equal(4, Fake.Requests.Count("create"));
+        Assert.Equal(1, Fake.Requests.Created("pods"));
+        Assert.Equal(1, Fake.Requests.Created("secrets"));
+    }
+
+    [Fact]
+    public async Task A_create_refused_as_already_exists_is_a_request_but_not_a_created_object()
+    {
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("twice"), "default", cancellationToken: Ct);
+        var (again, _) = await FailureAsync(() => Client.CoreV1.CreateNamespacedPodAsync(Pod("twice"), "default", cancellationToken: Ct));
+
+        Assert.Equal(HttpStatusCode.Conflict, again);
+        Assert.Equal(2, Fake.Requests.Count("create", "pods"));
+        Assert.Equal(1, Fake.Requests.Created("pods"));
     }
 
     [Fact]

@@ -180,7 +180,14 @@ internal sealed class KubeApiHandler(KubeStore store, ResourceRegistry registry,
                 {
                     var body = await ReadObjectAsync(request, cancel);
                     CheckKind(type, body);
-                    await WriteJsonAsync(context, 201, store.Create(type, nsKey ?? "", body, DryRun(request)));
+                    var dryRun = DryRun(request);
+                    var created = store.Create(type, nsKey ?? "", body, dryRun);
+                    if (!dryRun)
+                    {
+                        counter.RecordCreated(type.GroupResource);
+                    }
+
+                    await WriteJsonAsync(context, 201, created);
                     break;
                 }
 

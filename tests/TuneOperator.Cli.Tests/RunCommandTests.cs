@@ -93,7 +93,7 @@ public sealed class RunCommandTests : IDisposable
         var plan = runner.Plan(job);
         Assert.Null(plan.Model.FromJob);
         Assert.Equal(parentOutput, LocalManifest.ToLocalPath(plan.Model.Source!));
-        Assert.Equal(Path.Combine(folder, ".tune", "runs", "child", "checkpoints"), LocalManifest.ToLocalPath(plan.Checkpoint.Location!));
+        Assert.Equal(Path.Combine(LocalManifest.ToLocalPath(plan.Output.Location), "checkpoints"), LocalManifest.ToLocalPath(plan.Checkpoint.Location!));
     }
 
     [Fact]

@@ -18,7 +18,8 @@ public sealed class InterruptedJobTests
         await using var cluster = await EndToEndCluster.StartAsync();
         var vocabulary = TinyTrainingData.Write(cluster.ClaimDirectory(TinyJobs.DataClaim), rows: 200);
         const string name = "killed";
-        await cluster.CreateJobAsync(TinyJobs.Create(name, vocabulary, Steps, checkpointEvery: 5, backoffLimit: 2));
+        // No checkpoint.location: checkpoints go to the default, <output>/checkpoints.
+        await cluster.CreateJobAsync(TinyJobs.Create(name, vocabulary, Steps, checkpointEvery: 5, backoffLimit: 2, defaultCheckpointLocation: true));
 
         // Hold the first trainer still right after a checkpoint, so the kill lands at a known point.
         var first = await cluster.WaitForStartedTrainerAsync(name, 1);
@@ -50,6 +51,16 @@ public sealed class InterruptedJobTests
         cluster.Expect(status.Failures == 1 && status.Restarts == 1, $"failures 1 and restarts 1, not {status.Failures} and {status.Restarts}", name);
         cluster.Expect(cluster.Fake.Requests.Created("pods") == 2 && !cluster.Ran(TrainerPodBuilder.PodName(name, 3)), "exactly two trainer pods", name);
         cluster.Expect(status.Checkpoints!.Last().Step == Steps, "the final checkpoint in status", name);
+
+        // The default location, and the export into the output kept the checkpoints beside the model files.
+        var output = cluster.LocalPath(status.Output!.Path);
+        cluster.Expect(File.Exists(Path.Combine(output, "config.json")) && File.Exists(Path.Combine(output, "model.safetensors")), $"the exported model in {output}", name);
+        foreach (var saved in status.Checkpoints!)
+        {
+            var directory = cluster.LocalPath(saved.Path);
+            cluster.Expect(Path.GetDirectoryName(directory) == Path.Combine(output, CheckpointSpec.DefaultFolderName) && File.Exists(Path.Combine(directory, "manifest.json")),
+                $"checkpoint {saved.Step} under {output}/checkpoints after the export, not at {directory}", name);
+        }
     }
 
     [Fact]

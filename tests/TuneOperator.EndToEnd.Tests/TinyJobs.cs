@@ -16,9 +16,11 @@ internal static class TinyJobs
     /// A job of <paramref name="maxSteps"/> steps (batch 4, sequences of 32 tokens, hidden size 32, 2 layers) that saves a
     /// checkpoint every <paramref name="checkpointEvery"/> steps into <c>results/&lt;name&gt;/checkpoints</c>, evaluates on a
     /// 10% split at the end (and every <paramref name="evaluateEvery"/> steps when set), and exports to
-    /// <c>results/&lt;name&gt;/model</c>.
+    /// <c>results/&lt;name&gt;/model</c>. With <paramref name="defaultCheckpointLocation"/> the job leaves
+    /// checkpoint.location unset, so checkpoints go to the default, <c>results/&lt;name&gt;/model/checkpoints</c>.
     /// </summary>
-    public static FineTuneJob Create(string name, int vocabularySize, int maxSteps, int checkpointEvery, int keepLast = 3, int backoffLimit = 3, int? evaluateEvery = null) => new()
+    public static FineTuneJob Create(string name, int vocabularySize, int maxSteps, int checkpointEvery, int keepLast = 3, int backoffLimit = 3, int? evaluateEvery = null,
+        bool defaultCheckpointLocation = false) => new()
     {
         ApiVersion = ApiGroup.Group + "/" + ApiGroup.Version,
         Kind = FineTuneJob.KindName,
@@ -56,7 +58,7 @@ internal static class TinyJobs
                 Seed = 7,
             },
             Evaluation = evaluateEvery is { } every ? new EvaluationSpec { EverySteps = every } : null,
-            Checkpoint = new CheckpointSpec { EverySteps = checkpointEvery, KeepLast = keepLast, Location = $"pvc://{ResultsClaim}/{name}/checkpoints" },
+            Checkpoint = new CheckpointSpec { EverySteps = checkpointEvery, KeepLast = keepLast, Location = defaultCheckpointLocation ? null : $"pvc://{ResultsClaim}/{name}/checkpoints" },
             Output = new OutputSpec { Location = $"pvc://{ResultsClaim}/{name}/model" },
             RunPolicy = new RunPolicySpec { BackoffLimit = backoffLimit },
         },

@@ -37,8 +37,8 @@ public sealed class LocalJobRunner(LocalManifest manifest, LocalRunOptions optio
     }
 
     /// <summary>
-    /// Makes the spec the trainer runs: fromJob replaced by the local parent's output, a checkpoint location inside the
-    /// run folder when none is set.
+    /// Makes the spec the trainer runs: fromJob replaced by the local parent's output, the checkpoint location defaulted
+    /// to <c>&lt;output.location&gt;/checkpoints</c> when none is set.
     /// </summary>
     /// <exception cref="ValidationException">fromJob names a job that has not succeeded here.</exception>
     public FineTuneJobSpec Plan(FineTuneJob job)
@@ -56,7 +56,8 @@ public sealed class LocalJobRunner(LocalManifest manifest, LocalRunOptions optio
             spec.Model = spec.Model with { FromJob = null, Source = ToUri(parentStatus.Output.Path) };
         }
 
-        spec.Checkpoint.Location ??= LocalManifest.ToFileUri(Path.Combine(RunDirectory(job.Metadata.Name), "checkpoints"));
+        // The API's default, as the operator applies it: <output.location>/checkpoints.
+        spec.Checkpoint.Location = spec.Checkpoint.LocationOrDefault(spec.Output.Location);
         return spec;
     }
 

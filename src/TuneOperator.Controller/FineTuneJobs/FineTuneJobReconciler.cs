@@ -87,7 +87,8 @@ public sealed partial class FineTuneJobReconciler(
             }
 
             await EnsureTokenSecretAsync(job, cancellationToken);
-            var pod = TrainerPodBuilder.BuildPod(job, attempt, defaultTrainerImage);
+            var parentOutput = parent?.Status?.Output?.Path is { Length: > 0 } parentPath ? parentPath : parent?.Spec?.Output?.Location;
+            var pod = TrainerPodBuilder.BuildPod(job, attempt, defaultTrainerImage, parentOutput);
             if (await CreateIfAbsentAsync(() => client.CoreV1.CreateNamespacedPodAsync(pod, key.Namespace, cancellationToken: cancellationToken)))
             {
                 LogPodCreated(logger, pod.Metadata.Name, key);
@@ -304,7 +305,8 @@ public sealed partial class FineTuneJobReconciler(
             return;
         }
 
-        var ready = latest.Status.ContainerStatuses?.FirstOrDefault(c => c.Name == TrainerPodBuilder.ContainerName)?.Ready == true;
+        // The pod's Ready condition: the kubelet sets it once the trainer's gRPC readiness probe passes.
+        var ready = latest.Status.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true;
         if (!ready || string.IsNullOrEmpty(latest.Status.PodIP))
         {
             return;

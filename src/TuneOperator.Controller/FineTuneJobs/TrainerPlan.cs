@@ -7,7 +7,8 @@ namespace TuneOperator.Controller.FineTuneJobs;
 /// <summary>
 /// The plan the operator hands the trainer in Start: the job's spec as JSON with <c>model.fromJob</c> replaced by the
 /// parent's output as <c>model.source</c>, and every pvc:// or file:// location rewritten to the path the trainer sees
-/// in its pod (pvc://claim/p → /mnt/pvc/claim/p). Pure.
+/// in its pod (pvc://claim/p → /mnt/pvc/claim/p). An unset <c>checkpoint.location</c> is filled in with its default,
+/// <c>&lt;output.location&gt;/checkpoints</c>, so the trainer always saves checkpoints where the operator expects them. Pure.
 /// </summary>
 public static class TrainerPlan
 {
@@ -18,6 +19,17 @@ public static class TrainerPlan
     public static string Build(FineTuneJobSpec spec, string? parentOutput)
     {
         var root = JsonNode.Parse(KubernetesJson.Serialize(spec))!.AsObject();
+        if (spec.Checkpoint.LocationOrDefault(spec.Output?.Location) is { } checkpoints)
+        {
+            if (root["checkpoint"] is not JsonObject checkpoint)
+            {
+                checkpoint = new JsonObject();
+                root["checkpoint"] = checkpoint;
+            }
+
+            checkpoint["location"] = checkpoints;
+        }
+
         if (!string.IsNullOrEmpty(spec.Model.FromJob))
         {
             if (string.IsNullOrEmpty(parentOutput))

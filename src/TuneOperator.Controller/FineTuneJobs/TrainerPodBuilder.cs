@@ -91,8 +91,10 @@ public static class TrainerPodBuilder
     /// <param name="job">The job; its metadata must carry name, namespace and UID.</param>
     /// <param name="attempt">The attempt number, from 1.</param>
     /// <param name="defaultImage">The operator's trainer image, used when the job names none.</param>
+    /// <param name="parentOutput">For a <c>model.fromJob</c> job, the parent's output (its status.output.path or its
+    /// spec.output.location); its claim is mounted read-only when the job's own spec does not name it. Null otherwise.</param>
     /// <exception cref="FormatException">A location in the spec is not valid; the message names its field.</exception>
-    public static V1Pod BuildPod(FineTuneJob job, int attempt, string defaultImage)
+    public static V1Pod BuildPod(FineTuneJob job, int attempt, string defaultImage, string? parentOutput = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(attempt, 1);
         if (string.IsNullOrEmpty(job.Metadata.Uid))
@@ -111,7 +113,7 @@ public static class TrainerPodBuilder
             annotations[KueueGroupCountAnnotation] = "1";
         }
 
-        var claims = Claims(spec);
+        var claims = Claims(spec, parentOutput);
         var volumes = new List<V1Volume>
         {
             new() { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() },
@@ -159,6 +161,7 @@ public static class TrainerPodBuilder
             ],
             Resources = Resources(spec.Resources),
             VolumeMounts = mounts,
+            ReadinessProbe = ReadinessProbe(),
             SecurityContext = new V1SecurityContext
             {
                 RunAsNonRoot = true,
@@ -208,8 +211,28 @@ public static class TrainerPodBuilder
         };
     }
 
-    /// <summary>The claims the job's locations use, sorted, with whether the trainer writes to them (output, checkpoints).</summary>
-    public static IReadOnlyList<(string Claim, bool Writable)> Claims(FineTuneJobSpec spec)
+    /// <summary>
+    /// The trainer's readiness probe: the standard gRPC health service (grpc.health.v1, open without the token) on the
+    /// control port. It probes every 2 seconds from the start and tolerates a minute of failures before reporting
+    /// NotReady, so a slow start (CUDA initialisation, a cold image) is not flapping; the operator calls Start only once
+    /// the pod is Ready.
+    /// </summary>
+    public static V1Probe ReadinessProbe() => new()
+    {
+        Grpc = new V1GRPCAction { Port = GrpcPort },
+        InitialDelaySeconds = 0,
+        PeriodSeconds = 2,
+        TimeoutSeconds = 2,
+        SuccessThreshold = 1,
+        FailureThreshold = 30,
+    };
+
+    /// <summary>
+    /// The claims the job's locations use, sorted, with whether the trainer writes to them (output, checkpoints,
+    /// including the default checkpoint location under the output), plus the claim of <paramref name="parentOutput"/>
+    /// read-only when it is on one.
+    /// </summary>
+    public static IReadOnlyList<(string Claim, bool Writable)> Claims(FineTuneJobSpec spec, string? parentOutput = null)
     {
         var claims = new SortedDictionary<string, bool>(StringComparer.Ordinal);
         void Add(string? location, string field, bool writable)
@@ -237,6 +260,21 @@ public static class TrainerPodBuilder
         Add(spec.Evaluation?.BiasProbe?.Dataset, "spec.evaluation.biasProbe.dataset", false);
         Add(spec.Checkpoint.Location, "spec.checkpoint.location", true);
         Add(spec.Output.Location, "spec.output.location", true);
+        if (!string.IsNullOrEmpty(parentOutput))
+        {
+            if (parentOutput.StartsWith(StorageLocation.PvcMountRoot + "/", StringComparison.Ordinal))
+            {
+                // The parent trainer reports its output as the path it saw in its pod: /mnt/pvc/<claim>/<path>.
+                var rest = parentOutput[(StorageLocation.PvcMountRoot.Length + 1)..];
+                var slash = rest.IndexOf('/', StringComparison.Ordinal);
+                Add("pvc://" + (slash < 0 ? rest : rest[..slash]), "spec.model.fromJob (the parent's output)", false);
+            }
+            else if (parentOutput.StartsWith("pvc://", StringComparison.Ordinal))
+            {
+                Add(parentOutput, "spec.model.fromJob (the parent's output)", false);
+            }
+        }
+
         return [.. claims.Select(pair => (pair.Key, pair.Value))];
     }
 

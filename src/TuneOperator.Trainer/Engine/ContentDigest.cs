@@ -11,13 +11,16 @@ public static class ContentDigest
 {
     /// <summary>
     /// The digest of every file under <paramref name="directory"/>: SHA-256 over the sorted relative paths, each followed
-    /// by the SHA-256 of its contents, so renaming, adding or changing any file changes it.
+    /// by the SHA-256 of its contents, so renaming, adding or changing any file changes it. A top-level
+    /// <c>checkpoints</c> folder (the default checkpoint location under an output) is not model content and is left out.
     /// </summary>
     public static string OfDirectory(string directory, CancellationToken cancellationToken = default)
     {
         var root = Path.GetFullPath(directory);
+        var checkpoints = CheckpointSpec.DefaultFolderName + "/";
         var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
+            .Where(relative => !relative.StartsWith(checkpoints, StringComparison.Ordinal))
             .Order(StringComparer.Ordinal);
         using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var relative in files)

@@ -150,7 +150,7 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
         var evaluators = Evaluators(spec, data, tokenizer, labels, hard, device, reporter, cancellationToken);
         var guards = Guards(spec, data.Options, tokenizer, labels, hard, device, locations, cancellationToken);
         var earlyStopping = EarlyStoppingOf(spec.Evaluation?.EarlyStopping);
-        var checkpoints = spec.Checkpoint.Location is { } checkpointLocation
+        var checkpoints = spec.Checkpoint.LocationOrDefault(spec.Output.Location) is { } checkpointLocation
             ? new CheckpointStore(locations.Resolve(checkpointLocation, "checkpoint.location"), time)
             : null;
         var resumeFrom = ResumePoint(request.ResumeFrom, checkpoints);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TorchSharp;
+using TuneOperator.Api;
 using TuneOperator.Data.ModelFiles;
 using TuneOperator.Trainer.Models;
 using TuneOperator.Trainer.Peft;
@@ -11,7 +12,8 @@ namespace TuneOperator.Trainer.Export;
 /// <summary>
 /// Writes models in Hugging Face layout (config.json, model.safetensors, tokenizer files) and LoRA adapters in
 /// PEFT's layout (adapter_config.json, adapter_model.safetensors), and loads adapters back onto a base model.
-/// Every directory is written to a temporary sibling and renamed into place.
+/// Every directory is written to a temporary sibling and renamed into place; a <c>checkpoints</c> subfolder of an
+/// existing directory (the default checkpoint location, <c>&lt;output&gt;/checkpoints</c>) is carried over, not wiped.
 /// </summary>
 public static class ModelExporter
 {
@@ -27,6 +29,8 @@ public static class ModelExporter
         "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "vocab.json",
         "merges.txt", "added_tokens.json", "chat_template.jinja", "generation_config.json",
     ];
+
+    private static readonly string[] Kept = [CheckpointSpec.DefaultFolderName];
 
     private static readonly Dictionary<string, string> Metadata = new(StringComparer.Ordinal) { ["format"] = "pt" };
 
@@ -61,7 +65,7 @@ public static class ModelExporter
             config.Save(temporary);
             SafetensorsWriter.Write(Path.Combine(temporary, SafetensorsCheckpoint.SingleFileName), specs, DataOf, Metadata);
             CopyTokenizerFiles(options.TokenizerSource, temporary);
-        });
+        }, Kept);
     }
 
     /// <summary>Saves the adapter of <paramref name="model"/> in PEFT's layout.</summary>
@@ -98,7 +102,7 @@ public static class ModelExporter
             File.WriteAllText(Path.Combine(temporary, AdapterConfigFileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
             SafetensorsWriter.Write(Path.Combine(temporary, AdapterWeightsFileName), entries, Metadata);
             CopyTokenizerFiles(tokenizerSource, temporary);
-        });
+        }, Kept);
     }
 
     /// <summary>

@@ -173,4 +173,84 @@ public sealed class TrainerPodBuilderTests
         Assert.Equal("1", first.Metadata.Annotations[TrainerPodBuilder.KueueGroupCountAnnotation]);
         Assert.Null(TrainerPodBuilder.BuildPod(Job(), 1, "tune-trainer:1.0").Metadata.Annotations);
     }
+
+    [Fact]
+    public void The_trainer_gets_a_grpc_readiness_probe_on_its_control_port()
+    {
+        var container = TrainerPodBuilder.BuildPod(Job(), 1, "tune-trainer:1.0").Spec.Containers[0];
+
+        var probe = container.ReadinessProbe;
+        Assert.NotNull(probe);
+        Assert.Equal(TrainerPodBuilder.GrpcPort, probe.Grpc.Port);
+        Assert.Null(probe.Grpc.Service);
+        Assert.Null(probe.HttpGet);
+        Assert.Null(probe.TcpSocket);
+        Assert.Equal(TrainerPodBuilder.GrpcPort, Assert.Single(container.Ports, p => p.Name == "grpc").ContainerPort);
+        Assert.True(probe.PeriodSeconds * probe.FailureThreshold >= 60, "a slow trainer start must not flap the pod to NotReady");
+        Assert.Null(container.LivenessProbe);
+    }
+
+    [Fact]
+    public void A_from_job_child_mounts_the_claim_of_the_parents_output_read_only()
+    {
+        var job = Job(spec =>
+        {
+            spec.Model = new ModelSpec { FromJob = "base-sft" };
+            spec.Dataset = new DatasetSpec { Train = "pvc://data/alpaca.jsonl" };
+        });
+
+        var fromStatusPath = TrainerPodBuilder.BuildPod(job, 1, "tune-trainer:1.0", "/mnt/pvc/parent-models/base-sft");
+        var fromLocation = TrainerPodBuilder.BuildPod(job, 1, "tune-trainer:1.0", "pvc://parent-models/base-sft");
+        var noParent = TrainerPodBuilder.BuildPod(job, 1, "tune-trainer:1.0");
+
+        foreach (var pod in new[] { fromStatusPath, fromLocation })
+        {
+            var claims = pod.Spec.Volumes.Where(v => v.PersistentVolumeClaim is not null)
+                .ToDictionary(v => v.PersistentVolumeClaim.ClaimName, v => v.PersistentVolumeClaim.ReadOnlyProperty);
+            Assert.Equal(new Dictionary<string, bool?> { ["data"] = true, ["parent-models"] = true, ["results"] = false }, claims);
+            var volume = pod.Spec.Volumes.Single(v => v.PersistentVolumeClaim?.ClaimName == "parent-models").Name;
+            var mount = Assert.Single(pod.Spec.Containers[0].VolumeMounts, m => m.Name == volume);
+            Assert.Equal("/mnt/pvc/parent-models", mount.MountPath);
+            Assert.True(mount.ReadOnlyProperty);
+        }
+
+        Assert.DoesNotContain(noParent.Spec.Volumes, v => v.PersistentVolumeClaim?.ClaimName == "parent-models");
+    }
+
+    [Fact]
+    public void A_parent_output_on_a_claim_the_child_writes_keeps_the_claim_writable_and_mounted_once()
+    {
+        var job = Job(spec => spec.Model = new ModelSpec { FromJob = "base-sft" });
+
+        var pod = TrainerPodBuilder.BuildPod(job, 1, "tune-trainer:1.0", "/mnt/pvc/results/base-sft");
+
+        var results = Assert.Single(pod.Spec.Volumes, v => v.PersistentVolumeClaim?.ClaimName == "results");
+        Assert.False(results.PersistentVolumeClaim.ReadOnlyProperty);
+    }
+
+    [Fact]
+    public void An_unset_checkpoint_location_defaults_to_the_checkpoints_folder_of_the_output()
+    {
+        var spec = Job().Spec;
+        Assert.Null(spec.Checkpoint.Location);
+
+        var plan = System.Text.Json.Nodes.JsonNode.Parse(TrainerPlan.Build(spec, null))!;
+
+        Assert.Equal("/mnt/pvc/results/llama-sft/checkpoints", (string?)plan["checkpoint"]!["location"]);
+        Assert.Equal("/mnt/pvc/results/llama-sft", (string?)plan["output"]!["location"]);
+        Assert.Equal("pvc://results/llama-sft/checkpoints", spec.Checkpoint.LocationOrDefault(spec.Output.Location));
+        Assert.Equal("pvc://results/llama-sft/checkpoints", spec.Checkpoint.LocationOrDefault("pvc://results/llama-sft/"));
+        Assert.Null(spec.Checkpoint.Location);
+    }
+
+    [Fact]
+    public void A_set_checkpoint_location_is_kept_in_the_plan()
+    {
+        var spec = Job(spec => spec.Checkpoint = new CheckpointSpec { Location = "pvc://scratch/ckpt", KeepLast = 2 }).Spec;
+
+        var plan = System.Text.Json.Nodes.JsonNode.Parse(TrainerPlan.Build(spec, null))!;
+
+        Assert.Equal("/mnt/pvc/scratch/ckpt", (string?)plan["checkpoint"]!["location"]);
+        Assert.Equal(2, (int)plan["checkpoint"]!["keepLast"]!);
+    }
 }

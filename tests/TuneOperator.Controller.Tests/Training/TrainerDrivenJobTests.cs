@@ -100,6 +100,7 @@ public sealed class TrainerDrivenJobTests
         {
             Phase = "Running",
             PodIP = "127.0.0.1",
+            Conditions = [new V1PodCondition { Type = "Ready", Status = "True" }],
             ContainerStatuses =
             [
                 new V1ContainerStatus

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using TorchSharp;
 using TuneOperator.Data.ModelFiles;
+using TuneOperator.Trainer.Engine;
 using TuneOperator.Trainer.Export;
 using TuneOperator.Trainer.Models;
 using TuneOperator.Trainer.Peft;
@@ -154,5 +155,56 @@ public sealed class ExportTests
         Assert.Equal(bytes.Length, 8 + headerLength + end);
         var embed = header.RootElement.GetProperty("model.embed_tokens.weight");
         Assert.Equal([32L, 16], embed.GetProperty("shape").EnumerateArray().Select(item => item.GetInt64()));
+    }
+
+    [Fact]
+    public void Exporting_into_an_output_keeps_its_checkpoints_folder_and_replaces_the_model_files()
+    {
+        using var directory = new TempDirectory();
+        var output = directory.Combine("output");
+        var checkpoint = Path.Combine(output, "checkpoints", "step-00000004");
+        Directory.CreateDirectory(checkpoint);
+        File.WriteAllText(Path.Combine(checkpoint, "trainer_state.json"), "{\"step\":4}");
+        File.WriteAllText(Path.Combine(output, "stale.bin"), "from an earlier export");
+        using var model = ModelFactory.Create(TinyModels.Llama(), seed: 1);
+
+        ModelExporter.SaveModel(model, output);
+        var digest = ContentDigest.OfDirectory(output, TestContext.Current.CancellationToken);
+        using var second = ModelFactory.Create(TinyModels.Llama(), seed: 1);
+        ModelExporter.SaveModel(second, output);
+
+        Assert.Equal("{\"step\":4}", File.ReadAllText(Path.Combine(checkpoint, "trainer_state.json")));
+        Assert.False(File.Exists(Path.Combine(output, "stale.bin")));
+        Assert.True(File.Exists(Path.Combine(output, "config.json")));
+        Assert.True(File.Exists(Path.Combine(output, SafetensorsCheckpoint.SingleFileName)));
+        Assert.Equal(["output"], Directory.EnumerateFileSystemEntries(directory.Path).Select(Path.GetFileName));
+        Assert.Equal(digest, ContentDigest.OfDirectory(output, TestContext.Current.CancellationToken));
+        File.WriteAllText(Path.Combine(checkpoint, "trainer_state.json"), "{\"step\":8}");
+        Assert.Equal(digest, ContentDigest.OfDirectory(output, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public void A_failed_write_leaves_the_directory_and_its_checkpoints_as_they_were()
+    {
+        using var directory = new TempDirectory();
+        var output = directory.Combine("output");
+        Directory.CreateDirectory(Path.Combine(output, "checkpoints"));
+        File.WriteAllText(Path.Combine(output, "checkpoints", "keep.txt"), "kept");
+        File.WriteAllText(Path.Combine(output, "model.txt"), "old");
+
+        Assert.Throws<IOException>(() => AtomicDirectory.Write(output, temporary =>
+        {
+            File.WriteAllText(Path.Combine(temporary, "model.txt"), "new");
+            throw new IOException("disk full");
+        }, ["checkpoints"]));
+        Assert.Equal("old", File.ReadAllText(Path.Combine(output, "model.txt")));
+        Assert.Equal("kept", File.ReadAllText(Path.Combine(output, "checkpoints", "keep.txt")));
+        Assert.Equal(["output"], Directory.EnumerateFileSystemEntries(directory.Path).Select(Path.GetFileName));
+
+        AtomicDirectory.Write(output, temporary => File.WriteAllText(Path.Combine(temporary, "model.txt"), "new"), ["checkpoints"]);
+
+        Assert.Equal("new", File.ReadAllText(Path.Combine(output, "model.txt")));
+        Assert.Equal("kept", File.ReadAllText(Path.Combine(output, "checkpoints", "keep.txt")));
+        Assert.Equal(["output"], Directory.EnumerateFileSystemEntries(directory.Path).Select(Path.GetFileName));
     }
 }

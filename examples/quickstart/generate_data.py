@@ -41,8 +41,9 @@ def review():
     label = rng.choice(["positive", "negative"])
     words = positive if label == "positive" else negative
     text = rng.choice(openers).format(p=rng.choice(products), a=rng.choice(words))
+    # The verdict closes the review, so it sits right before the question a tiny model must answer.
     closer = rng.choice(closers)
-    review_text = f"{text} {closer}".strip()
+    review_text = f"{closer} {text}".strip()
     return {"messages": [{"role": "user", "content": f"Review: {review_text} Positive or negative?"},
                          {"role": "assistant", "content": label}]}
 

@@ -163,7 +163,8 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
             Model = model,
             Objective = objective,
             Data = source,
-            Options = OptionsOf(spec, device),
+            // The baseline (step 0) evaluation, when there is more to measure than the phase report: the summary's "before".
+            Options = OptionsOf(spec, device) with { EvaluateAtStart = evaluators.Count > 1 || guards.Count > 0 },
             Evaluators = evaluators,
             Guards = guards,
             EarlyStopping = earlyStopping,

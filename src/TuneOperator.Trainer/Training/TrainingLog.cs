@@ -28,4 +28,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 4008, Level = LogLevel.Error, Message = "The loss of step {Step} is not finite ({Loss})")]
     public static partial void LossNotFinite(ILogger logger, int step, double loss);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "Evaluated the starting model before training: {Count} metrics")]
+    public static partial void BaselineEvaluated(ILogger logger, int count);
 }

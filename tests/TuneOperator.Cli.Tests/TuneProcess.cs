@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Text;
+using TuneOperator.Testing.Tools;
+
+namespace TuneOperator.Cli.Tests;
+
+/// <summary>
+/// The built <c>tune</c> CLI run as a child process (<c>dotnet tune.dll ...</c>), the way users run it: its output
+/// is a pipe (not a terminal), its lines are collected as they arrive, and it can be sent signals.
+/// </summary>
+internal sealed class TuneProcess : IDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+    private readonly StringBuilder error = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Seen)> waiters = [];
+
+    private TuneProcess(Process process) => this.process = process;
+
+    /// <summary>
+    /// The CLI as built in its own folder, in the tests' configuration (the copy next to the tests runs with the tests'
+    /// dependency list, not the CLI's).
+    /// </summary>
+    public static string TuneDll => BuildOutput("TuneOperator.Cli", "tune.dll");
+
+    /// <summary>The trainer built in the same configuration as the tests (the test project references it, so it is built first).</summary>
+    public static string TrainerDll => BuildOutput("TuneOperator.Trainer", "tune-trainer.dll");
+
+    /// <summary>The process id (the CLI runs inside the dotnet host's process).</summary>
+    public int Id => process.Id;
+
+    /// <summary>Standard output so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Standard error so far.</summary>
+    public string Error
+    {
+        get
+        {
+            lock (output)
+            {
+                return error.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts <c>dotnet tune.dll</c> with <paramref name="arguments"/> in <paramref name="workingDirectory"/>.</summary>
+    public static TuneProcess Start(string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(TuneDll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = start };
+        var tune = new TuneProcess(process);
+        process.OutputDataReceived += (_, e) => tune.Received(e.Data, tune.output);
+        process.ErrorDataReceived += (_, e) => tune.Received(e.Data, tune.error);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return tune;
+    }
+
+    /// <summary>Completes with the first output line matching <paramref name="match"/> (one seen already counts).</summary>
+    public Task<string> WaitForLineAsync(Func<string, bool> match)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (output)
+        {
+            var earlier = output.ToString().Split('\n').FirstOrDefault(match);
+            if (earlier is not null)
+            {
+                seen.SetResult(earlier);
+            }
+            else
+            {
+                waiters.Add((match, seen));
+            }
+        }
+
+        return seen.Task;
+    }
+
+    /// <summary>Sends SIGINT, as Ctrl-C on a terminal does, to the CLI process only.</summary>
+    public async Task InterruptAsync(CancellationToken cancellationToken)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-INT", Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+        await kill.WaitForExitAsync(cancellationToken);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -INT {Id} exited with {kill.ExitCode}");
+        }
+    }
+
+    /// <summary>Waits for the process to exit and returns its exit code; kills it after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"tune did not exit within {timeout.TotalSeconds:0} s; output so far:\n{Output}\nerrors:\n{Error}");
+        }
+
+        // The exit can be seen before the last redirected lines are read; this wait returns after they were.
+        await process.WaitForExitAsync(cancellationToken);
+        return process.ExitCode;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(10_000);
+        }
+
+        process.Dispose();
+        lock (output)
+        {
+            foreach (var (_, seen) in waiters)
+            {
+                seen.TrySetCanceled();
+            }
+        }
+    }
+
+    private void Received(string? line, StringBuilder into)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            into.Append(line).Append('\n');
+            if (!ReferenceEquals(into, output))
+            {
+                return;
+            }
+
+            foreach (var waiter in waiters.Where(w => w.Match(line)).ToList())
+            {
+                waiters.Remove(waiter);
+                waiter.Seen.TrySetResult(line);
+            }
+        }
+    }
+
+    private static string BuildOutput(string project, string file)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var path = Repository.Path("src", project, "bin", configuration, "net10.0", file);
+        return File.Exists(path)
+            ? path
+            : throw new InvalidOperationException($"{path} is missing; build tests/TuneOperator.Cli.Tests (it builds the CLI and the trainer first).");
+    }
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+}

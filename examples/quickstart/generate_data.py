@@ -4,6 +4,8 @@
 corpus.jsonl     completion rows {"text"}: simple English sentences, the base model's pre-training text
 retention.jsonl  chat rows (the fine-tune's format) whose answers are corpus-style text: what the fine-tune must not forget
 reviews-*.jsonl  chat rows {"messages"}: short product reviews, the assistant answers positive or negative
+replay.jsonl     chat rows like retention.jsonl but other paragraphs: general data mixed into the fine-tune so the
+                 model keeps its general text while it learns the task (retention.jsonl stays held out)
 """
 import json
 import random
@@ -59,3 +61,5 @@ write("retention.jsonl", [{"messages": [{"role": "user", "content": "Tell me wha
                                         {"role": "assistant", "content": paragraph()}]} for _ in range(64)])
 write("reviews-train.jsonl", [review() for _ in range(600)])
 write("reviews-validation.jsonl", [review() for _ in range(64)])
+write("replay.jsonl", [{"messages": [{"role": "user", "content": "Tell me what happened."},
+                                     {"role": "assistant", "content": paragraph()}]} for _ in range(200)])

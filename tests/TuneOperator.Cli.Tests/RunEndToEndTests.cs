@@ -206,6 +206,37 @@ public sealed partial class RunEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task On_a_terminal_the_live_view_shows_progress_and_Ctrl_C_stops_with_a_checkpoint()
+    {
+        Assert.SkipUnless(File.Exists(TuneProcess.Script), $"{TuneProcess.Script} (util-linux) is needed for a pseudo-terminal");
+        const int Steps = 400;
+        var manifest = Manifest("live", Steps, checkpointEvery: 10);
+
+        using var tune = TuneProcess.StartOnTerminal(folder, "run", manifest, "--trainer", TuneProcess.TrainerDll);
+        var checkpointLine = tune.WaitForLineAsync(line => line.Contains("checkpoint at step ", StringComparison.Ordinal));
+        var exited = tune.WaitForExitAsync(RunTimeout, Ct);
+        Assert.True(checkpointLine == await Task.WhenAny(checkpointLine, exited), $"tune exited before its first checkpoint:\n{tune.Output}\n{tune.Error}");
+        await tune.TypeAsync("\u0003", Ct);
+
+        var code = await exited;
+        var text = tune.Output;
+        Assert.True(code == 130, $"exit code {code}\n{text}\n{tune.Error}");
+        Assert.Contains('\u001b', text);
+        Assert.Matches(@"live: step [0-9]+/400  loss [0-9.]+  exactMatch [0-9.]+  [0-9]+ tok/s  ETA [0-9]+:[0-9]{2}", text);
+        Assert.Matches("━+", text);
+        Assert.Matches(@" [0-9]+% ", text);
+        Assert.Contains("interrupt: saving a checkpoint and stopping", text, StringComparison.Ordinal);
+        Assert.Contains("== live: Suspended", text, StringComparison.Ordinal);
+
+        var status = ReadStatus("live");
+        Assert.Equal(JobPhase.Suspended, status.Phase);
+        var newest = status.Checkpoints!.MaxBy(c => c.Step)!;
+        Assert.True(Directory.Exists(LocalManifest.ToLocalPath(newest.Path)), newest.Path);
+        Assert.InRange(newest.Step, 10, Steps - 1);
+        Assert.Equal(newest.Step, status.Progress!.Step);
+    }
+
+    [Fact]
     public async Task A_bad_manifest_exits_with_2_and_names_the_field()
     {
         var manifest = Write("bad.yaml", File.ReadAllText(Manifest("bad", 2, 1)).Replace("format: chat", "format: poetry", StringComparison.Ordinal));

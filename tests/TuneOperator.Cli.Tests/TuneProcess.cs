@@ -69,6 +69,11 @@ internal sealed class TuneProcess : IDisposable
             start.ArgumentList.Add(argument);
         }
 
+        return Launch(start);
+    }
+
+    private static TuneProcess Launch(ProcessStartInfo start)
+    {
         var process = new Process { StartInfo = start };
         var tune = new TuneProcess(process);
         process.OutputDataReceived += (_, e) => tune.Received(e.Data, tune.output);
@@ -77,6 +82,38 @@ internal sealed class TuneProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return tune;
+    }
+
+    /// <summary>The pseudo-terminal runner (util-linux <c>script</c>), present on Debian.</summary>
+    public const string Script = "/usr/bin/script";
+
+    /// <summary>
+    /// Starts <c>dotnet tune.dll</c> on a pseudo-terminal: <c>script</c> gives it a real pty, so tune sees a terminal
+    /// (live view), and bytes written with <see cref="TypeAsync"/> reach it as keys (Ctrl-C becomes SIGINT for its
+    /// foreground process group, as on a user's terminal). The exit code is tune's.
+    /// </summary>
+    public static TuneProcess StartOnTerminal(string workingDirectory, params string[] arguments)
+    {
+        var command = string.Join(' ', new[] { DotnetHost(), TuneDll }.Concat(arguments).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        var start = new ProcessStartInfo(Script)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+            ArgumentList = { "--quiet", "--flush", "--return", "--command", command, "/dev/null" },
+        };
+        start.Environment["TERM"] = "xterm-256color";
+        start.Environment["SHELL"] = "/bin/sh";
+        return Launch(start);
+    }
+
+    /// <summary>Types <paramref name="keys"/> on the terminal of a process started with <see cref="StartOnTerminal"/>.</summary>
+    public async Task TypeAsync(string keys, CancellationToken cancellationToken)
+    {
+        await process.StandardInput.WriteAsync(keys.AsMemory(), cancellationToken);
+        await process.StandardInput.FlushAsync(cancellationToken);
     }
 
     /// <summary>Completes with the first output line matching <paramref name="match"/> (one seen already counts).</summary>

@@ -38,20 +38,28 @@ internal static class RunCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var interrupt = new CancellationTokenSource();
+            using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
+                // The first Ctrl-C checkpoints and stops gracefully; a second one ends the trainer at once. Either way
+                // tune itself exits normally, so the trainer is not left running and the status file is written.
+                e.Cancel = true;
                 if (!interrupt.IsCancellationRequested)
                 {
-                    e.Cancel = true;
                     Console.Error.WriteLine("interrupt: saving a checkpoint and stopping (press Ctrl-C again to abort)");
                     interrupt.Cancel();
+                }
+                else
+                {
+                    Console.Error.WriteLine("abort: ending the trainer without a final checkpoint");
+                    abort.Cancel();
                 }
             };
             Console.CancelKeyPress += onCancel;
             try
             {
                 var arguments = new RunArguments(parse.GetValue(manifest)!, parse.GetValue(resume), parse.GetValue(outputStatus), parse.GetValue(plain), parse.GetValue(trainer));
-                return await ExecuteAsync(arguments, Console.Out, Console.Error, TimeProvider.System, interrupt.Token, cancellationToken);
+                return await ExecuteAsync(arguments, Console.Out, Console.Error, TimeProvider.System, interrupt.Token, abort.Token);
             }
             finally
             {

@@ -26,6 +26,7 @@ public static class RunSummary
         }
         else if (tracker.LastEval is { } only)
         {
+            output.WriteLine(tracker.LastEvalStep == 0 ? "   held-out evaluation before training (step 0):" : $"   held-out evaluation at step {tracker.LastEvalStep}:");
             foreach (var (name, value) in only.Where(p => IsEvaluationMetric(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 output.WriteLine(Invariant($"   {name,-22} {value,10:0.####}"));

@@ -56,13 +56,17 @@ internal sealed class TuneProcess : IDisposable
     /// <summary>Starts <c>dotnet tune.dll</c> with <paramref name="arguments"/> in <paramref name="workingDirectory"/>.</summary>
     public static TuneProcess Start(string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        // SIGINT back to its default disposition: a test runner started in the background by a shell ignores it, and
+        // the child would inherit that (.NET keeps an inherited SIG_IGN); a user's terminal gives the default.
+        var start = new ProcessStartInfo(Env)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add(DotnetHost());
         start.ArgumentList.Add(TuneDll);
         foreach (var argument in arguments)
         {
@@ -84,6 +88,8 @@ internal sealed class TuneProcess : IDisposable
         return tune;
     }
 
+    private const string Env = "/usr/bin/env";
+
     /// <summary>The pseudo-terminal runner (util-linux <c>script</c>), present on Debian.</summary>
     public const string Script = "/usr/bin/script";
 
@@ -94,7 +100,7 @@ internal sealed class TuneProcess : IDisposable
     /// </summary>
     public static TuneProcess StartOnTerminal(string workingDirectory, params string[] arguments)
     {
-        var command = string.Join(' ', new[] { DotnetHost(), TuneDll }.Concat(arguments).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+        var command = string.Join(' ', new[] { Env, "--default-signal=INT", DotnetHost(), TuneDll }.Concat(arguments).Select(a => "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
         var start = new ProcessStartInfo(Script)
         {
             RedirectStandardInput = true,

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using TuneOperator.Api;
 using TuneOperator.Api.Validation;
 using TuneOperator.Cli.Local;
@@ -39,11 +40,10 @@ internal static class RunCommand
         {
             using var interrupt = new CancellationTokenSource();
             using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            ConsoleCancelEventHandler onCancel = (_, e) =>
+            // The first Ctrl-C (or SIGTERM) checkpoints and stops gracefully; a second one ends the trainer at once.
+            // Either way tune itself exits normally, so the trainer is not left running and the status file is written.
+            void Interrupt()
             {
-                // The first Ctrl-C checkpoints and stops gracefully; a second one ends the trainer at once. Either way
-                // tune itself exits normally, so the trainer is not left running and the status file is written.
-                e.Cancel = true;
                 if (!interrupt.IsCancellationRequested)
                 {
                     Console.Error.WriteLine("interrupt: saving a checkpoint and stopping (press Ctrl-C again to abort)");
@@ -54,8 +54,19 @@ internal static class RunCommand
                     Console.Error.WriteLine("abort: ending the trainer without a final checkpoint");
                     abort.Cancel();
                 }
+            }
+
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                Interrupt();
             };
             Console.CancelKeyPress += onCancel;
+            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                Interrupt();
+            });
             try
             {
                 var arguments = new RunArguments(parse.GetValue(manifest)!, parse.GetValue(resume), parse.GetValue(outputStatus), parse.GetValue(plain), parse.GetValue(trainer));

@@ -18,6 +18,9 @@ internal sealed record BenchOptions
     /// <summary>Forces the operator's GC mode (<c>DOTNET_gcServer</c>); null keeps the operator's own setting.</summary>
     public bool? ServerGc { get; init; }
 
+    /// <summary>Extra environment variables for the operator process (<c>--env NAME=VALUE</c>, repeatable), e.g. runtime knobs.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>The operator assembly to run.</summary>
     public string OperatorDll { get; init; } = "";
 
@@ -32,13 +35,13 @@ internal sealed record BenchOptions
 
     public const string Usage = """
         usage: TuneOperator.Bench.Operator [--jobs 1000[,10000]] [--rate 100] [--workers 4] [--leader-elect true|false]
-                                           [--gc-server true|false]                                           [--operator-dll PATH] [--results DIR]
+                                           [--gc-server true|false] [--env NAME=VALUE]... [--operator-dll PATH] [--results DIR]
         """;
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public static BenchOptions Parse(string[] args)
     {
-        var root = FindRepoRoot(AppContext.BaseDirectory) ?? FindRepoRoot(Environment.CurrentDirectory)
+        var root = FindRepoRoot(AppContext.BaseDirectory) ?? FindRepoRoot(System.Environment.CurrentDirectory)
             ?? throw new ArgumentException("cannot find the repository root (a folder holding TuneOperator.sln) above the benchmark or the current folder; run it from the repository.");
         var options = new BenchOptions
         {
@@ -62,6 +65,7 @@ internal sealed record BenchOptions
                 "--workers" => options with { Workers = PositiveInt(name, value) },
                 "--leader-elect" => options with { LeaderElection = bool.TryParse(value, out var on) ? on : throw new ArgumentException($"--leader-elect: '{value}' is not true or false.") },
                 "--gc-server" => options with { ServerGc = bool.TryParse(value, out var server) ? server : throw new ArgumentException($"--gc-server: '{value}' is not true or false.") },
+                "--env" => options with { Environment = WithVariable(options.Environment, value) },
                 "--operator-dll" => options with { OperatorDll = Path.GetFullPath(value) },
                 "--results" => options with { ResultsDirectory = Path.GetFullPath(value) },
                 _ => throw new ArgumentException($"unknown option {name}."),
@@ -79,6 +83,17 @@ internal sealed record BenchOptions
         }
 
         return options;
+    }
+
+    private static Dictionary<string, string> WithVariable(IReadOnlyDictionary<string, string> current, string assignment)
+    {
+        var split = assignment.IndexOf('=', StringComparison.Ordinal);
+        if (split <= 0)
+        {
+            throw new ArgumentException($"--env: '{assignment}' is not NAME=VALUE (e.g. --env DOTNET_TieredPGO=0).");
+        }
+
+        return new Dictionary<string, string>(current, StringComparer.Ordinal) { [assignment[..split]] = assignment[(split + 1)..] };
     }
 
     private static int PositiveInt(string name, string value) =>

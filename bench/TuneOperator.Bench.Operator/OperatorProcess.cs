@@ -39,7 +39,7 @@ internal sealed class OperatorProcess : IAsyncDisposable
     public string LogPath { get; }
 
     /// <summary>Writes a kubeconfig for <paramref name="serverUrl"/> and starts the operator with it.</summary>
-    public static OperatorProcess Start(string operatorDll, string serverUrl, string workDirectory, int workers, bool leaderElection, bool? serverGc)
+    public static OperatorProcess Start(string operatorDll, string serverUrl, string workDirectory, int workers, bool leaderElection, bool? serverGc, IReadOnlyDictionary<string, string> environment)
     {
         var kubeconfig = Path.Combine(workDirectory, "kubeconfig");
         File.WriteAllText(kubeconfig, $"""
@@ -86,6 +86,11 @@ internal sealed class OperatorProcess : IAsyncDisposable
         if (serverGc is { } server)
         {
             start.Environment["DOTNET_gcServer"] = server ? "1" : "0";
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start `dotnet " + operatorDll + "`.");

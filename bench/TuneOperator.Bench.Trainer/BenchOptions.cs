@@ -11,11 +11,12 @@ namespace TuneOperator.Bench.Trainer;
 /// <param name="Threads">libtorch intra-op threads.</param>
 /// <param name="Seed">Seed of the initialisation and of the token ids.</param>
 /// <param name="Growth">Run the memory-growth measurement instead of the throughput one.</param>
-public sealed record BenchOptions(BenchModel Model, bool Bf16, bool Lora, int WarmupSteps, int Steps, int Threads, long Seed, bool Growth)
+/// <param name="Ops">Time the model's operations one by one, fp32 against bf16, instead of whole steps.</param>
+public sealed record BenchOptions(BenchModel Model, bool Bf16, bool Lora, int WarmupSteps, int Steps, int Threads, long Seed, bool Growth, bool Ops = false)
 {
     /// <summary>The usage text.</summary>
     public const string Usage =
-        "usage: tune-bench-trainer [--model tiny|20m|100m] [--precision fp32|bf16] [--mode full|lora] [--warmup N] [--steps N] [--threads N] [--seed N] [--growth]";
+        "usage: tune-bench-trainer [--model tiny|20m|100m] [--precision fp32|bf16] [--mode full|lora] [--warmup N] [--steps N] [--threads N] [--seed N] [--growth] [--ops]";
 
     /// <summary>Parses <paramref name="args"/>; throws naming the bad option.</summary>
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -28,12 +29,19 @@ public sealed record BenchOptions(BenchModel Model, bool Bf16, bool Lora, int Wa
         var threads = Environment.ProcessorCount;
         long seed = 0;
         var growth = false;
+        var ops = false;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
             if (name == "--growth")
             {
                 growth = true;
+                continue;
+            }
+
+            if (name == "--ops")
+            {
+                ops = true;
                 continue;
             }
 
@@ -70,7 +78,7 @@ public sealed record BenchOptions(BenchModel Model, bool Bf16, bool Lora, int Wa
             }
         }
 
-        return new BenchOptions(model, bf16, lora, warmup, steps, threads, seed, growth);
+        return new BenchOptions(model, bf16, lora, warmup, steps, threads, seed, growth, ops);
     }
 
     private static int Count(string name, string value, int minimum) =>

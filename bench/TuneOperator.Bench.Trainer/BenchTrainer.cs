@@ -83,9 +83,9 @@ public sealed class BenchTrainer : IDisposable
         var forwardDone = Stopwatch.GetTimestamp();
         loss.backward();
         var backwardDone = Stopwatch.GetTimestamp();
-        GradientClipping.ClipByGlobalNorm(optimizer.Parameters, MaxGradNorm);
+        optimizer.ClipGradients(MaxGradNorm);
         optimizer.Step(LearningRate);
-        model.zero_grad();
+        optimizer.ZeroGrad();
         var optimizerDone = Stopwatch.GetTimestamp();
         return new StepTimings(
             Stopwatch.GetElapsedTime(started, forwardDone).TotalSeconds,

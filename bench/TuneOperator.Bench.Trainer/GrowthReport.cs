@@ -11,5 +11,6 @@ public sealed record GrowthReport(
     [property: JsonPropertyName("rss_after_warmup_bytes")] long RssAfterWarmup,
     [property: JsonPropertyName("rss_end_bytes")] long RssAtEnd,
     [property: JsonPropertyName("growth_percent")] double GrowthPercent,
-    [property: JsonPropertyName("rss_samples_bytes")] IReadOnlyList<long> Samples,
+    [property: JsonPropertyName("rss_samples_bytes")] IReadOnlyList<long> RssSamples,
+    [property: JsonPropertyName("samples")] IReadOnlyList<GrowthSample> Samples,
     [property: JsonPropertyName("seconds")] double Seconds);

@@ -16,6 +16,16 @@ catch (ArgumentException exception)
 
 TorchRuntime.Initialize(options.Threads);
 var json = new JsonSerializerOptions { WriteIndented = false };
+if (options.Ops)
+{
+    foreach (var timing in OpProfile.Run(options.Model, options.Steps))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(timing, json));
+    }
+
+    return 0;
+}
+
 using var trainer = new BenchTrainer(options);
 if (options.Growth)
 {
@@ -25,24 +35,22 @@ if (options.Growth)
         trainer.Step();
     }
 
-    GC.Collect();
-    var afterWarmup = ProcessMemory.ResidentBytes();
-    var samples = new List<long> { afterWarmup };
+    var first = GrowthSample.Take(0);
+    var samples = new List<GrowthSample> { first };
     var sampleEvery = Math.Max(1, options.Steps / 10);
     for (var i = 1; i <= options.Steps; i++)
     {
         trainer.Step();
-        if (i % sampleEvery == 0)
+        if (i % sampleEvery == 0 && i != options.Steps)
         {
-            GC.Collect();
-            samples.Add(ProcessMemory.ResidentBytes());
+            samples.Add(GrowthSample.Take(i));
         }
     }
 
-    GC.Collect();
-    var atEnd = ProcessMemory.ResidentBytes();
-    var growth = new GrowthReport("torchsharp", options.Model.Name, options.Steps, options.WarmupSteps, afterWarmup, atEnd,
-        100.0 * (atEnd - afterWarmup) / afterWarmup, samples, clock.Elapsed.TotalSeconds);
+    var last = GrowthSample.Take(options.Steps);
+    samples.Add(last);
+    var growth = new GrowthReport("torchsharp", options.Model.Name, options.Steps, options.WarmupSteps, first.Rss, last.Rss,
+        100.0 * (last.Rss - first.Rss) / first.Rss, [.. samples.Select(s => s.Rss)], samples, clock.Elapsed.TotalSeconds);
     Console.WriteLine(JsonSerializer.Serialize(growth, json));
     return 0;
 }

@@ -19,6 +19,9 @@ public sealed class FineTuneJobControllerSet : IControllerSet
     /// <summary>The label selector of the pods the operator manages.</summary>
     public const string ManagedPodSelector = "app.kubernetes.io/managed-by=tune-operator";
 
+    private readonly FineTuneJobReconciler reconciler;
+    private readonly ParentIndex parents = new();
+
     /// <summary>Creates the informers and the controller.</summary>
     public FineTuneJobControllerSet(
         IKubernetes client, IOptions<OperatorOptions> options, OperatorMetrics metrics, ILoggerFactory loggerFactory, TimeProvider time)
@@ -29,10 +32,10 @@ public sealed class FineTuneJobControllerSet : IControllerSet
         var namespaces = settings.Namespaces().Count == 0 ? [null] : settings.Namespaces().Cast<string?>().ToList();
         var jobInformers = namespaces.Select(ns => new ResourceInformer<FineTuneJob>(
             new KubernetesListWatchClient<FineTuneJob>(client, jobType, ns), "finetunejobs/" + (ns ?? "*"),
-            loggerFactory.CreateLogger<ResourceInformer<FineTuneJob>>(), informerOptions, time)).ToList();
+            loggerFactory.CreateLogger<ResourceInformer<FineTuneJob>>(), informerOptions, time, CachedObjects.TrimJob)).ToList();
         var podInformers = namespaces.Select(ns => new ResourceInformer<V1Pod>(
             new KubernetesListWatchClient<V1Pod>(client, ResourceType.Pods, ns, ManagedPodSelector), "pods/" + (ns ?? "*"),
-            loggerFactory.CreateLogger<ResourceInformer<V1Pod>>(), informerOptions, time)).ToList();
+            loggerFactory.CreateLogger<ResourceInformer<V1Pod>>(), informerOptions, time, CachedObjects.TrimPod)).ToList();
 
         // One cache per kind across namespaces: the handlers mirror each informer's changes into it.
         var jobs = new CombinedCache<FineTuneJob>(jobInformers.Select(i => i.Cache).ToList());
@@ -42,31 +45,26 @@ public sealed class FineTuneJobControllerSet : IControllerSet
             client, metrics, key => Controller!.Enqueue(key),
             new TrainerSupervisorOptions { CheckpointTimeout = settings.CheckpointTimeout },
             loggerFactory.CreateLogger<TrainerSupervisor>(), time);
-        var reconciler = new FineTuneJobReconciler(
+        reconciler = new FineTuneJobReconciler(
             client, jobs.Primary, pods.Primary, settings.TrainerImage, recorder, metrics, loggerFactory.CreateLogger<FineTuneJobReconciler>(), time,
             Trainers, new FineTuneJobReconcilerOptions { TrainerPort = settings.TrainerPort, StatusInterval = settings.StatusInterval });
         Controller = new ControllerLoop(
             FineTuneJob.KindName, reconciler, settings.Workers, jobs.Primary.Keys, loggerFactory.CreateLogger<ControllerLoop>(), time,
             observer: metrics, queueObserver: metrics.ForQueue("finetunejob"), onStopped: Trainers.StopAllAsync);
+
+        // The jobs-by-phase gauge is counted when Prometheus collects, not on the reconcile path.
         var jobCache = jobs.Primary;
+        metrics.TrackJobsByPhase(() => jobCache.CountBy(job => (job.Status?.Phase ?? JobPhase.Pending).ToString()));
+        var jobEvents = new JobEventHandler(this);
         foreach (var informer in jobInformers)
         {
-            informer.AddHandler(jobs.Mirror(informer.Cache, job =>
-            {
-                Controller.Enqueue(NamespacedName.Of(job));
-
-                // A parent's change wakes the jobs that start from its output (spec.model.fromJob).
-                foreach (var child in jobCache.List().Where(c => c.Spec.Model.FromJob == job.Metadata.Name
-                    && c.Metadata.NamespaceProperty == job.Metadata.NamespaceProperty))
-                {
-                    Controller.Enqueue(NamespacedName.Of(child));
-                }
-            }));
+            informer.AddHandler(jobs.Mirror(informer.Cache, jobEvents));
         }
 
+        var podEvents = new ResourceEventHandler<V1Pod>(EnqueueOwner);
         foreach (var informer in podInformers)
         {
-            informer.AddHandler(pods.Mirror(informer.Cache, EnqueueOwner));
+            informer.AddHandler(pods.Mirror(informer.Cache, podEvents));
         }
 
         Informers = [.. jobInformers, .. podInformers];
@@ -94,35 +92,71 @@ public sealed class FineTuneJobControllerSet : IControllerSet
         }
     }
 
+    // Enqueues a changed job, unless the change is the echo of the reconciler's own settled write, and always the jobs
+    // that start from it (spec.model.fromJob), which wait for its status.
+    private void Wake(FineTuneJob job, bool self)
+    {
+        var key = NamespacedName.Of(job);
+        if (self)
+        {
+            Controller.Enqueue(key);
+        }
+
+        foreach (var child in parents.ChildrenOf(key))
+        {
+            Controller.Enqueue(child);
+        }
+    }
+
+    private sealed class JobEventHandler(FineTuneJobControllerSet set) : IResourceEventHandler<FineTuneJob>
+    {
+        public void OnAdd(FineTuneJob obj)
+        {
+            set.parents.Update(obj);
+            set.Wake(obj, self: true);
+        }
+
+        public void OnUpdate(FineTuneJob oldObj, FineTuneJob newObj)
+        {
+            set.parents.Update(newObj);
+            set.Wake(newObj, self: !set.reconciler.IsOwnSettledWrite(newObj));
+        }
+
+        public void OnDelete(FineTuneJob obj)
+        {
+            set.parents.Remove(obj);
+            set.reconciler.Forget(obj);
+            set.Wake(obj, self: true);
+        }
+    }
+
     /// <summary>With one informer, its cache; with several (one per namespace), a merged copy kept by handlers.</summary>
     private sealed class CombinedCache<T>(IReadOnlyList<ResourceCache<T>> caches)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         public ResourceCache<T> Primary { get; } = caches.Count == 1 ? caches[0] : new ResourceCache<T>();
 
-        public IResourceEventHandler<T> Mirror(ResourceCache<T> source, Action<T> onChange) =>
-            ReferenceEquals(source, Primary)
-                ? new ResourceEventHandler<T>(onChange)
-                : new MirrorHandler(Primary, onChange);
+        public IResourceEventHandler<T> Mirror(ResourceCache<T> source, IResourceEventHandler<T> inner) =>
+            ReferenceEquals(source, Primary) ? inner : new MirrorHandler(Primary, inner);
 
-        private sealed class MirrorHandler(ResourceCache<T> target, Action<T> onChange) : IResourceEventHandler<T>
+        private sealed class MirrorHandler(ResourceCache<T> target, IResourceEventHandler<T> inner) : IResourceEventHandler<T>
         {
             public void OnAdd(T obj)
             {
                 target.Upsert(obj);
-                onChange(obj);
+                inner.OnAdd(obj);
             }
 
             public void OnUpdate(T oldObj, T newObj)
             {
                 target.Upsert(newObj);
-                onChange(newObj);
+                inner.OnUpdate(oldObj, newObj);
             }
 
             public void OnDelete(T obj)
             {
                 target.Remove(NamespacedName.Of(obj));
-                onChange(obj);
+                inner.OnDelete(obj);
             }
         }
     }

@@ -40,17 +40,21 @@ public sealed partial class FineTuneJobReconciler(
 
     private readonly FineTuneJobReconcilerOptions settings = options ?? new FineTuneJobReconcilerOptions();
     private readonly ConcurrentDictionary<string, DateTimeOffset> lastWrites = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, List<string>> ownWrites = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public async Task<ReconcileResult> ReconcileAsync(NamespacedName key, CancellationToken cancellationToken)
     {
         var job = jobs.Get(key);
-        UpdatePhaseMetrics();
         if (job is null)
         {
             metrics.RemoveJob(key.Namespace, key.Name);
             return ReconcileResult.Done;
         }
+
+        // Versions of this job that this reconcile itself writes (finalizer patch, status): their watch events carry
+        // nothing new when the written state is settled (see RecordOwnWrites).
+        var ownVersions = new List<string>(2);
 
         if (job.Metadata.DeletionTimestamp is not null)
         {
@@ -72,15 +76,34 @@ public sealed partial class FineTuneJobReconciler(
             Fold(status, view);
         }
 
+        V1Pod? createdPod = null;
         if (decision.CreateAttempt is { } attempt)
         {
-            job = await EnsureFinalizerAsync(job, cancellationToken);
+            var withFinalizer = await EnsureFinalizerAsync(job, cancellationToken);
+            if (!ReferenceEquals(withFinalizer, job))
+            {
+                ownVersions.Add(withFinalizer.Metadata.ResourceVersion);
+                job = withFinalizer;
+            }
+
             await EnsureTokenSecretAsync(job, cancellationToken);
             var pod = TrainerPodBuilder.BuildPod(job, attempt, defaultTrainerImage);
             if (await CreateIfAbsentAsync(() => client.CoreV1.CreateNamespacedPodAsync(pod, key.Namespace, cancellationToken: cancellationToken)))
             {
                 LogPodCreated(logger, pod.Metadata.Name, key);
                 await events.RecordAsync(job, EventRecorder.Normal, "PodCreated", $"Created trainer pod {pod.Metadata.Name} (attempt {attempt}).", cancellationToken);
+
+                // The status reports the pod just created (pending), as the next reconcile would once the pod informer
+                // has it (computed from the status this reconcile produced, so restarts and start time carry over):
+                // one status write per new pod instead of two.
+                createdPod = pod;
+                var produced = new FineTuneJob { ApiVersion = job.ApiVersion, Kind = job.Kind, Metadata = job.Metadata, Spec = job.Spec, Status = status };
+                decision = JobStatusCalculator.Compute(produced, [.. owned, pod], errors, time, parent, view);
+                status = decision.Status;
+                if (view is not null)
+                {
+                    Fold(status, view);
+                }
             }
         }
 
@@ -119,6 +142,7 @@ public sealed partial class FineTuneJobReconciler(
             else
             {
                 job = await WriteStatusAsync(job, status, cancellationToken);
+                ownVersions.Add(job.Metadata.ResourceVersion);
             }
         }
 
@@ -133,7 +157,77 @@ public sealed partial class FineTuneJobReconciler(
             lastWrites.TryRemove(job.Metadata.Uid, out _);
         }
 
+        if (ownVersions.Count > 0 && view is null && decision.PodsToDelete.Count == 0 && SameStatus(job.Status, status))
+        {
+            requeue = RecordOwnWrites(job, owned, createdPod, errors, parent, ownVersions, requeue);
+        }
+
         return requeue is { } after && after > TimeSpan.Zero ? ReconcileResult.Requeue(after) : ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// True when <paramref name="job"/> is the echo of this reconciler's own write (finalizer patch or status) of a
+    /// settled state: reconciling it again would change nothing, so the controller need not enqueue it. Each
+    /// recorded version is answered once.
+    /// </summary>
+    public bool IsOwnSettledWrite(FineTuneJob job)
+    {
+        var uid = job.Metadata.Uid;
+        var version = job.Metadata.ResourceVersion;
+        if (uid is null || version is null || !ownWrites.TryGetValue(uid, out var versions))
+        {
+            return false;
+        }
+
+        lock (versions)
+        {
+            if (!versions.Remove(version))
+            {
+                return false;
+            }
+
+            if (versions.Count == 0)
+            {
+                ownWrites.TryRemove(new KeyValuePair<string, List<string>>(uid, versions));
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Drops what the reconciler remembers about a job that went away.</summary>
+    public void Forget(FineTuneJob job)
+    {
+        if (job.Metadata.Uid is { } uid)
+        {
+            ownWrites.TryRemove(uid, out _);
+        }
+    }
+
+    // After a write, computes the job once more from the state the caches will hold (the written job, its pods and the
+    // pod just created). When that is a fixed point (same status, nothing to create or delete, no pod running whose
+    // trainer needs driving), the watch events of the writes are recorded so the controller skips them; a requeue the
+    // second pass asks for is kept. Otherwise nothing is recorded and those events reconcile as usual.
+    private TimeSpan? RecordOwnWrites(
+        FineTuneJob job, IReadOnlyList<V1Pod> owned, V1Pod? createdPod, IReadOnlyList<ValidationError> errors, FineTuneJob? parent,
+        List<string> versions, TimeSpan? requeue)
+    {
+        var pods = createdPod is null ? owned : [.. owned, createdPod];
+        if (pods.Any(pod => pod.Status?.Phase == "Running"))
+        {
+            return requeue;
+        }
+
+        var again = JobStatusCalculator.Compute(job, pods, errors, time, parent);
+        if (again.CreateAttempt is not null || again.PodsToDelete.Count > 0 || again.DeleteJob || !SameStatus(job.Status, again.Status))
+        {
+            return requeue;
+        }
+
+        var list = new List<string>(versions.Count);
+        list.AddRange(versions.Where(v => !string.IsNullOrEmpty(v)));
+        ownWrites[job.Metadata.Uid] = list;
+        return again.RequeueAfter is { } next && (requeue is null || next < requeue) ? next : requeue;
     }
 
     private async Task<FineTuneJob> WriteStatusAsync(FineTuneJob job, FineTuneJobStatus status, CancellationToken cancellationToken)
@@ -319,19 +413,40 @@ public sealed partial class FineTuneJobReconciler(
     private static bool SameStatus(FineTuneJobStatus? current, FineTuneJobStatus next) =>
         current is not null && KubernetesJson.Serialize(current) == KubernetesJson.Serialize(next);
 
+    // Creates the token Secret; when it exists already (an earlier attempt, or a reconcile whose cache lagged), checks
+    // that it is this job's and holds a token. A Secret left by an earlier job of the same name (garbage collection
+    // pending), or this job's without a token, is replaced; one the operator does not control is an error.
     private async Task EnsureTokenSecretAsync(FineTuneJob job, CancellationToken cancellationToken)
     {
-        var name = TrainerPodBuilder.TokenSecretName(job.Metadata.Name);
-        try
+        var namespaceName = job.Metadata.NamespaceProperty;
+        var secret = TrainerPodBuilder.BuildTokenSecret(job, TrainerPodBuilder.NewToken());
+        if (await CreateIfAbsentAsync(() => client.CoreV1.CreateNamespacedSecretAsync(secret, namespaceName, cancellationToken: cancellationToken)))
         {
-            await client.CoreV1.ReadNamespacedSecretAsync(name, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            return;
         }
-        catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.NotFound)
+
+        var name = secret.Metadata.Name;
+        var existing = await client.CoreV1.ReadNamespacedSecretAsync(name, namespaceName, cancellationToken: cancellationToken);
+        var controller = existing.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
+        if (controller?.Uid == job.Metadata.Uid && HasToken(existing))
         {
-            var secret = TrainerPodBuilder.BuildTokenSecret(job, TrainerPodBuilder.NewToken());
-            await CreateIfAbsentAsync(() => client.CoreV1.CreateNamespacedSecretAsync(secret, job.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
+            return;
         }
+
+        if (controller is null || controller.Kind != FineTuneJob.KindName || controller.Name != job.Metadata.Name)
+        {
+            throw new TerminalReconcileException(
+                $"Secret {namespaceName}/{name} exists and is not controlled by FineTuneJob {job.Metadata.Name}; "
+                + "the operator keeps the trainer token there: delete or rename that Secret.");
+        }
+
+        secret.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+        await client.CoreV1.ReplaceNamespacedSecretAsync(secret, name, namespaceName, cancellationToken: cancellationToken);
     }
+
+    private static bool HasToken(V1Secret secret) =>
+        (secret.Data is { } data && data.TryGetValue(TrainerPodBuilder.TokenKey, out var bytes) && bytes is { Length: > 0 })
+        || (secret.StringData is { } text && text.TryGetValue(TrainerPodBuilder.TokenKey, out var plain) && !string.IsNullOrEmpty(plain));
 
     private static async Task<bool> CreateIfAbsentAsync(Func<Task> create)
     {
@@ -357,14 +472,6 @@ public sealed partial class FineTuneJobReconciler(
         {
             // Already gone.
         }
-    }
-
-    private void UpdatePhaseMetrics()
-    {
-        var counts = jobs.List()
-            .GroupBy(j => (j.Status?.Phase ?? JobPhase.Pending).ToString())
-            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        metrics.SetJobsByPhase(counts);
     }
 
     [LoggerMessage(3001, LogLevel.Information, "Created trainer pod {Pod} for FineTuneJob {Job}")]

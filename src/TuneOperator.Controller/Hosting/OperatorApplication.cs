@@ -1,6 +1,4 @@
 using k8s;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,7 +9,11 @@ using TuneOperator.Controller.Metrics;
 
 namespace TuneOperator.Controller.Hosting;
 
-/// <summary>Builds and runs the operator process: options, Kubernetes client, health and metrics endpoints, main loop.</summary>
+/// <summary>
+/// Builds and runs the operator process on the generic host: options, Kubernetes client, the health and metrics
+/// endpoints (<see cref="OperatorEndpoints"/>, a plain HTTP listener rather than a web framework, to keep the idle
+/// process small), and the main loop.
+/// </summary>
 public static class OperatorApplication
 {
     /// <summary>Short command-line switches and the options they set.</summary>
@@ -31,7 +33,7 @@ public static class OperatorApplication
     /// <summary>Runs the operator until it is stopped; returns the process exit code (2 for invalid options).</summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = Host.CreateApplicationBuilder(args);
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(SwitchMappings));
         OperatorOptions options;
         try
@@ -49,11 +51,6 @@ public static class OperatorApplication
             return 2;
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.ListenAnyIP(options.HealthPort);
-            kestrel.ListenAnyIP(options.MetricsPort);
-        });
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(Prometheus.Metrics.NewCustomRegistry());
@@ -61,21 +58,11 @@ public static class OperatorApplication
         builder.Services.AddSingleton<OperatorHealth>();
         builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(ClientConfiguration(options)));
         builder.Services.AddSingleton<IControllerSet, FineTuneJobControllerSet>();
+        builder.Services.AddHostedService<OperatorEndpoints>();
         builder.Services.AddHostedService<OperatorHost>();
 
-        var app = builder.Build();
-        var health = app.Services.GetRequiredService<OperatorHealth>();
-        var registry = app.Services.GetRequiredService<CollectorRegistry>();
-        app.MapGet("/healthz", () => health.IsLive ? Results.Text("ok") : Results.Text("not running", statusCode: 503))
-            .RequireHost($"*:{options.HealthPort}");
-        app.MapGet("/readyz", () =>
-        {
-            var (ready, detail) = health.Readiness();
-            return Results.Text(detail, statusCode: ready ? 200 : 503);
-        }).RequireHost($"*:{options.HealthPort}");
-        app.MapDebugEndpoints(options);
-        app.MapMetrics("/metrics", registry).RequireHost($"*:{options.MetricsPort}");
-        await app.RunAsync();
+        using var host = builder.Build();
+        await host.RunAsync();
         return 0;
     }
 
@@ -124,11 +111,22 @@ public static class OperatorApplication
     {
         if (options.Kubeconfig.Length > 0)
         {
-            return KubernetesClientConfiguration.BuildConfigFromConfigFile(options.Kubeconfig);
+            return KubeconfigLoader.Load(options.Kubeconfig);
         }
 
-        return KubernetesClientConfiguration.IsInCluster()
-            ? KubernetesClientConfiguration.InClusterConfig()
+        if (KubernetesClientConfiguration.IsInCluster())
+        {
+            return KubernetesClientConfiguration.InClusterConfig();
+        }
+
+        // One kubeconfig file (KUBECONFIG naming a single file, or ~/.kube/config) is read by the light loader; a
+        // KUBECONFIG list of files is merged by the client's own loader.
+        var fromEnvironment = Environment.GetEnvironmentVariable("KUBECONFIG");
+        var single = string.IsNullOrEmpty(fromEnvironment)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config")
+            : fromEnvironment.Contains(Path.PathSeparator, StringComparison.Ordinal) ? null : fromEnvironment;
+        return single is not null && File.Exists(single)
+            ? KubeconfigLoader.Load(single)
             : KubernetesClientConfiguration.BuildDefaultConfig();
     }
 

@@ -88,6 +88,13 @@ public sealed class OperatorMetrics : IControllerObserver
         }
     }
 
+    /// <summary>
+    /// Counts jobs by phase with <paramref name="countsByPhase"/> each time the registry is collected (a scrape), so
+    /// the count costs nothing between scrapes and never runs on the reconcile path.
+    /// </summary>
+    public void TrackJobsByPhase(Func<IReadOnlyDictionary<string, int>> countsByPhase) =>
+        Registry.AddBeforeCollectCallback(() => SetJobsByPhase(countsByPhase()));
+
     /// <summary>Records a job's latest training numbers; a value that is not known leaves its gauge untouched.</summary>
     public void SetJobTraining(string namespaceName, string name, JobTrainingSample sample)
     {

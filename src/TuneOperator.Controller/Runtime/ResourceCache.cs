@@ -46,6 +46,22 @@ public sealed class ResourceCache<T>
         }
     }
 
+    /// <summary>How many cached objects fall in each group <paramref name="groupOf"/> names (no copy of the cache).</summary>
+    public Dictionary<string, int> CountBy(Func<T, string> groupOf)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        lock (gate)
+        {
+            foreach (var item in items.Values)
+            {
+                var group = groupOf(item);
+                counts[group] = counts.GetValueOrDefault(group) + 1;
+            }
+        }
+
+        return counts;
+    }
+
     /// <summary>The keys of all cached objects.</summary>
     public IReadOnlyList<NamespacedName> Keys()
     {

@@ -10,7 +10,8 @@ namespace TuneOperator.Controller.Runtime;
 /// Keeps an in-memory cache of one kind in step with the API server: a paged list, then a watch from the list's
 /// resourceVersion with bookmarks. A watch that ends is reopened from the last resourceVersion seen; a 410 Expired
 /// (the version is too old) relists and synthesizes deletes for objects that vanished meanwhile; a watchdog reopens
-/// a watch that stays silent. managedFields are dropped from cached objects to save memory.
+/// a watch that stays silent. managedFields are dropped from cached objects to save memory, and an optional transform
+/// slims each object further before it is cached and handed to the handlers.
 /// </summary>
 public sealed class ResourceInformer<T> : IResourceInformer
     where T : class, IKubernetesObject<V1ObjectMeta>
@@ -19,14 +20,26 @@ public sealed class ResourceInformer<T> : IResourceInformer
     private readonly ResourceInformerOptions options;
     private readonly ILogger logger;
     private readonly TimeProvider time;
+    private readonly Func<T, T>? transform;
     private readonly List<IResourceEventHandler<T>> handlers = [];
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string resourceVersion = string.Empty;
 
     /// <summary>Creates an informer; call <see cref="RunAsync"/> to start it.</summary>
+    /// <param name="client">Lists and watches the kind.</param>
+    /// <param name="name">The informer's name in logs and readiness.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="options">Paging, watch and retry tuning.</param>
+    /// <param name="timeProvider">The clock (the system clock when null).</param>
+    /// <param name="transform">
+    /// Applied to every listed or watched object before it is cached (for example to drop fields nobody reads); it
+    /// may return the same instance or a new one, which must keep the name, namespace, owner references and resourceVersion.
+    /// </param>
     public ResourceInformer(
-        IListWatchClient<T> client, string name, ILogger logger, ResourceInformerOptions? options = null, TimeProvider? timeProvider = null)
+        IListWatchClient<T> client, string name, ILogger logger, ResourceInformerOptions? options = null, TimeProvider? timeProvider = null,
+        Func<T, T>? transform = null)
     {
+        this.transform = transform;
         this.client = client;
         Name = name;
         this.logger = logger;
@@ -145,9 +158,9 @@ public sealed class ResourceInformer<T> : IResourceInformer
                 continue;
             }
 
-            foreach (var item in page.Items)
+            foreach (var listedItem in page.Items)
             {
-                Trim(item);
+                var item = Trim(listedItem);
                 listed[NamespacedName.Of(item)] = item;
             }
 
@@ -218,15 +231,15 @@ public sealed class ResourceInformer<T> : IResourceInformer
         return WatchOutcome.Closed;
     }
 
-    private void Apply(WatchEventType type, T obj)
+    private void Apply(WatchEventType type, T watched)
     {
+        var obj = type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted ? Trim(watched) : watched;
         var version = obj.Metadata?.ResourceVersion;
         switch (type)
         {
             case WatchEventType.Added:
             case WatchEventType.Modified:
                 {
-                    Trim(obj);
                     var old = Cache.Upsert(obj);
                     if (old is null)
                     {
@@ -242,7 +255,6 @@ public sealed class ResourceInformer<T> : IResourceInformer
 
             case WatchEventType.Deleted:
                 {
-                    Trim(obj);
                     var removed = Cache.Remove(NamespacedName.Of(obj));
                     Dispatch(handler => handler.OnDelete(removed ?? obj));
                     break;
@@ -260,12 +272,14 @@ public sealed class ResourceInformer<T> : IResourceInformer
         }
     }
 
-    private static void Trim(T obj)
+    private T Trim(T obj)
     {
         if (obj.Metadata is not null)
         {
             obj.Metadata.ManagedFields = null;
         }
+
+        return transform is null ? obj : transform(obj);
     }
 
     private void Dispatch(Action<IResourceEventHandler<T>> call)

@@ -34,6 +34,11 @@ public sealed partial class TrainerSupervisor(
     /// Makes sure a session drives <paramref name="target"/>: nothing when one already does, otherwise the job's previous
     /// session (an older attempt) is stopped and a new one started. The session ends with <paramref name="controllerToken"/>.
     /// </summary>
+    /// <remarks>
+    /// The previous session may know checkpoints the job's status does not hold yet: the one saved on request as its pod
+    /// was preempted or evicted, whose status write may have lost a conflict. They are carried into the new session's
+    /// view, and the new attempt resumes from the newest of them (see <see cref="HandOver"/>).
+    /// </remarks>
     public async Task EnsureAsync(TrainerTarget target, CancellationToken controllerToken)
     {
         if (sessions.TryGetValue(target.JobUid, out var existing))
@@ -44,6 +49,10 @@ public sealed partial class TrainerSupervisor(
             }
 
             await StopAsync(target.JobUid);
+            if (existing.Target.Attempt < target.Attempt)
+            {
+                target = HandOver(existing.View, target);
+            }
         }
 
         var session = new Session(target, CancellationTokenSource.CreateLinkedTokenSource(controllerToken));
@@ -92,6 +101,40 @@ public sealed partial class TrainerSupervisor(
     /// <summary>True the first time it is called for a pod: eviction checkpoints are requested once per pod.</summary>
     public bool FirstDisruptionOf(string jobUid, string podName) =>
         sessions.TryGetValue(jobUid, out var session) && session.Target.PodName == podName && session.MarkDisruptionHandled();
+
+    /// <summary>
+    /// The target of a new attempt with the previous attempt's checkpoints added to its seed, resuming from the newest
+    /// complete checkpoint known to either when that is newer than the one the target names. Pure.
+    /// </summary>
+    public static TrainerTarget HandOver(TrainerView previous, TrainerTarget next)
+    {
+        if (previous.Checkpoints.Count == 0)
+        {
+            return next;
+        }
+
+        var seed = next.Seed;
+        foreach (var checkpoint in previous.Checkpoints.Where(c => seed.Checkpoints.All(known => known.Step != c.Step)))
+        {
+            seed = seed with
+            {
+                Checkpoints = [.. seed.Checkpoints.Append(checkpoint).OrderBy(c => c.Step).TakeLast(Math.Max(1, next.KeepLast))],
+            };
+        }
+
+        seed = seed with { BestCheckpoint = seed.BestCheckpoint ?? previous.BestCheckpoint };
+        var resumeFrom = FineTuneJobs.TrainerPlan.ResumeFrom(new Api.FineTuneJobStatus { Checkpoints = [.. seed.Checkpoints] });
+        var named = seed.Checkpoints.FirstOrDefault(c => c.Path == next.Start.ResumeFrom);
+        var newest = seed.Checkpoints.FirstOrDefault(c => c.Path == resumeFrom);
+        if (newest is null || (named is not null && named.Step >= newest.Step))
+        {
+            return next with { Seed = seed };
+        }
+
+        var start = next.Start.Clone();
+        start.ResumeFrom = newest.Path;
+        return next with { Seed = seed, Start = start };
+    }
 
     /// <summary>Stops a job's session and waits for it.</summary>
     public async Task StopAsync(string jobUid)

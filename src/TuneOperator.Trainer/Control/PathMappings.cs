@@ -61,4 +61,29 @@ public sealed class PathMappings
 
         return podPath;
     }
+
+    /// <summary>
+    /// The inverse of <see cref="Map"/>: the path a pod sees for <paramref name="localPath"/> (the longest matching local
+    /// path wins); paths outside every mapping are returned unchanged. What the trainer reports (checkpoint and output
+    /// paths) goes through this, so a path handed back to a trainer (resumeFrom) means the same in any pod of the job,
+    /// wherever the runner put that pod's folders.
+    /// </summary>
+    public string ToPodPath(string localPath)
+    {
+        ArgumentNullException.ThrowIfNull(localPath);
+        foreach (var (mountPath, local) in mappings.OrderByDescending(m => m.LocalPath.Length))
+        {
+            if (localPath == local)
+            {
+                return mountPath;
+            }
+
+            if (localPath.Length > local.Length && localPath.StartsWith(local, StringComparison.Ordinal) && localPath[local.Length] == '/')
+            {
+                return mountPath + localPath[local.Length..];
+            }
+        }
+
+        return localPath;
+    }
 }

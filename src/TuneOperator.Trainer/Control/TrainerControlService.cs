@@ -53,7 +53,7 @@ public sealed class TrainerControlService(TrainerSessions sessions) : Protos.Tra
         try
         {
             var saved = await session.Control.RequestCheckpointAsync().WaitAsync(context.CancellationToken);
-            return CheckpointMessages.ToMessage(saved);
+            return session.ToPodPaths(CheckpointMessages.ToMessage(saved));
         }
         catch (InvalidOperationException ended)
         {

@@ -5,17 +5,20 @@ namespace TuneOperator.Trainer.Control;
 
 /// <summary>
 /// One started plan: its control, its event log, its live status and the task running it. The session's state is
-/// derived from the events it reports, so <see cref="Status"/> and the log always agree.
+/// derived from the events it reports, so <see cref="Status"/> and the log always agree. Checkpoint and output paths
+/// are reported as the pod sees them (<see cref="PathMappings.ToPodPath"/>), not where a local runner mapped them.
 /// </summary>
 public sealed class TrainerSession : ITrainingReporter
 {
     private readonly Lock gate = new();
     private readonly TrainerStatus status;
+    private readonly PathMappings paths;
     private Task runTask = Task.CompletedTask;
 
-    internal TrainerSession(TrainingRequest request, TimeProvider time)
+    internal TrainerSession(TrainingRequest request, PathMappings paths, TimeProvider time)
     {
         Request = request;
+        this.paths = paths;
         Events = new TrainerEventLog(time);
         status = new TrainerStatus { JobUid = request.JobUid, Attempt = request.Attempt, Phase = TrainerPhase.Idle };
     }
@@ -67,7 +70,20 @@ public sealed class TrainerSession : ITrainingReporter
     public void Eval(EvalResult result) => Record(new TrainerEvent { Eval = result }, _ => { });
 
     /// <inheritdoc />
-    public void CheckpointSaved(CheckpointInfo checkpoint) => Record(new TrainerEvent { CheckpointSaved = checkpoint }, s => s.LastCheckpoint = checkpoint);
+    public void CheckpointSaved(CheckpointInfo checkpoint)
+    {
+        var reported = ToPodPaths(checkpoint);
+        Record(new TrainerEvent { CheckpointSaved = reported }, s => s.LastCheckpoint = reported);
+    }
+
+    /// <summary>The checkpoint message with its path as the pod sees it.</summary>
+    public CheckpointInfo ToPodPaths(CheckpointInfo checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var reported = checkpoint.Clone();
+        reported.Path = paths.ToPodPath(checkpoint.Path);
+        return reported;
+    }
 
     internal void Start(ITrainingRunner runner, CancellationToken stopping) => runTask = Task.Run(() => RunAsync(runner, stopping), CancellationToken.None);
 
@@ -78,6 +94,7 @@ public sealed class TrainerSession : ITrainingReporter
             var outcome = await runner.RunAsync(Request, Control, this, stopping);
             if (outcome.Completed is { } completed)
             {
+                completed.OutputPath = paths.ToPodPath(completed.OutputPath);
                 Record(new TrainerEvent { Completed = completed }, s => s.Phase = TrainerPhase.Succeeded);
             }
             else

@@ -7,7 +7,7 @@ namespace TuneOperator.Trainer.Control;
 /// Holds the trainer's session: a trainer process runs one plan at a time. Start is idempotent for the same job UID
 /// and attempt; a different plan is refused while one is running.
 /// </summary>
-public sealed partial class TrainerSessions(ITrainingRunner runner, TimeProvider time, ILogger<TrainerSessions> logger) : IDisposable
+public sealed partial class TrainerSessions(ITrainingRunner runner, PathMappings paths, TimeProvider time, ILogger<TrainerSessions> logger) : IDisposable
 {
     private readonly Lock gate = new();
     private readonly CancellationTokenSource abort = new();
@@ -43,7 +43,7 @@ public sealed partial class TrainerSessions(ITrainingRunner runner, TimeProvider
                     $"This trainer is running job {current.Request.JobNamespace}/{current.Request.JobName} (uid {current.Request.JobUid}, attempt {current.Request.Attempt}); stop it before starting another plan.");
             }
 
-            var session = new TrainerSession(request, time);
+            var session = new TrainerSession(request, paths, time);
             current = session;
             LogStarting(logger, request.JobNamespace, request.JobName, request.Attempt, request.ResumeFrom ?? "");
             session.Start(runner, abort.Token);

@@ -14,6 +14,7 @@ namespace TuneOperator.Trainer.Engine;
 internal sealed class EngineEvents(ITrainingReporter reporter, IReadOnlyDictionary<string, double> dataMetrics, string primaryMetric, bool higherIsBetter)
     : IProgress<TrainingEvent>
 {
+    private readonly Dictionary<int, IReadOnlyDictionary<string, double>> evaluations = [];
     private double? best;
 
     /// <summary>The loss of the latest step.</summary>
@@ -21,6 +22,9 @@ internal sealed class EngineEvents(ITrainingReporter reporter, IReadOnlyDictiona
 
     /// <summary>The values of the latest evaluation, data metrics included.</summary>
     public IReadOnlyDictionary<string, double> LastEvaluation { get; private set; } = new Dictionary<string, double>();
+
+    /// <summary>The values of every evaluation of this run by step, data metrics included.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyDictionary<string, double>> Evaluations => evaluations;
 
     /// <inheritdoc />
     public void Report(TrainingEvent value)
@@ -48,6 +52,7 @@ internal sealed class EngineEvents(ITrainingReporter reporter, IReadOnlyDictiona
                 }
 
                 LastEvaluation = values;
+                evaluations[evaluation.Step] = values;
                 var improved = false;
                 if (evaluation.Metrics.TryGetValue(primaryMetric, out var measured) && double.IsFinite(measured))
                 {

@@ -164,7 +164,11 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
             Objective = objective,
             Data = source,
             // The baseline (step 0) evaluation, when there is more to measure than the phase report: the summary's "before".
-            Options = OptionsOf(spec, device) with { EvaluateAtStart = evaluators.Count > 1 || guards.Count > 0 },
+            Options = OptionsOf(spec, device) with
+            {
+                RestoreBestWeights = earlyStopping is not null,
+                EvaluateAtStart = evaluators.Count > 1 || guards.Count > 0,
+            },
             Evaluators = evaluators,
             Guards = guards,
             EarlyStopping = earlyStopping,
@@ -200,7 +204,16 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
 
         reporter.Phase(TrainerPhase.Exporting);
         var output = Export(spec, locations, loaded, adapter);
-        var finalMetrics = new Dictionary<string, double>(events.LastEvaluation, StringComparer.Ordinal);
+        // With early stopping the model now holds the best evaluation's weights: report that evaluation and its step.
+        var exportedEvaluation = result.RestoredBest && result.BestStep is { } bestStep && events.Evaluations.TryGetValue(bestStep, out var bestValues)
+            ? bestValues
+            : events.LastEvaluation;
+        var finalMetrics = new Dictionary<string, double>(exportedEvaluation, StringComparer.Ordinal);
+        if (result.BestStep is { } best)
+        {
+            finalMetrics[EvaluatorMetricNames.BestStep] = result.RestoredBest ? best : result.Step;
+        }
+
         foreach (var (key, count) in dataMetrics)
         {
             finalMetrics[key] = count;

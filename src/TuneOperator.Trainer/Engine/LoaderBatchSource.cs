@@ -9,7 +9,9 @@ namespace TuneOperator.Trainer.Engine;
 /// <summary>
 /// The training loop's view of a <see cref="DataLoader"/>: the loader's seeded, mixed and (optionally) packed batches
 /// as tensors, with a batch-counting position that <see cref="Seek"/> maps back onto the loader's example position,
-/// so a resumed run reads exactly the batches the uninterrupted run would have read.
+/// so a resumed run reads exactly the batches the uninterrupted run would have read. Rows that pack several documents
+/// (or are padded on the left) carry segment ids and per-document positions, so no token attends to another
+/// document or to padding and each document sees the positions it would have alone.
 /// </summary>
 public sealed class LoaderBatchSource : IBatchSource, IDisposable
 {
@@ -98,7 +100,46 @@ public sealed class LoaderBatchSource : IBatchSource, IDisposable
         var labels = batch.ClassLabels is { } classes
             ? tensor(classes, [batch.Size], device: device)
             : tensor(batch.Labels, [batch.Size, batch.Length], device: device);
-        return new TrainingBatch(ids, labels);
+        if (batch.ClassLabels is not null || IsPlainCausal(batch))
+        {
+            return new TrainingBatch(ids, labels);
+        }
+
+        var segments = new long[batch.DocumentIds.Length];
+        for (var i = 0; i < segments.Length; i++)
+        {
+            segments[i] = batch.DocumentIds[i] + 1;
+        }
+
+        return new TrainingBatch(
+            ids,
+            labels,
+            tensor(segments, [batch.Size, batch.Length], device: device),
+            tensor(batch.PositionIds, [batch.Size, batch.Length], device: device));
+    }
+
+    /// <summary>
+    /// Whether plain causal attention over each row is exact: every row holds one document from its first position
+    /// on, followed only by padding (right padding, no packing), so no token can see another document or padding.
+    /// </summary>
+    private static bool IsPlainCausal(DataBatch batch)
+    {
+        for (var row = 0; row < batch.Size; row++)
+        {
+            var padded = false;
+            for (var t = 0; t < batch.Length; t++)
+            {
+                var document = batch.DocumentIds[(row * batch.Length) + t];
+                if (document > 0 || (padded && document == 0))
+                {
+                    return false;
+                }
+
+                padded |= document < 0;
+            }
+        }
+
+        return true;
     }
 
     private void CloseReader()

@@ -20,7 +20,7 @@ public sealed class ClassificationEvaluator(IBatchSource source, int classCount)
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var batch = source.Next();
-            var logits = model.call(batch.InputIds);
+            var logits = batch.Logits(model);
             predicted.AddRange(logits.argmax(1).cpu().data<long>().Select(v => (int)v));
             actual.AddRange(batch.Labels.cpu().data<long>().Select(v => (int)v));
         }

@@ -35,4 +35,7 @@ public static class MetricNames
 
     /// <summary>Score gap of the bias probe.</summary>
     public const string BiasGap = "biasGap";
+
+    /// <summary>The step whose weights were exported: the best evaluation's when early stopping restored them.</summary>
+    public const string BestStep = "bestStep";
 }

@@ -69,6 +69,50 @@ public static class SafetensorsTensors
         return tensor;
     }
 
+    /// <summary>
+    /// Writes <paramref name="tensors"/> (any device; sorted by name) to a new safetensors file at
+    /// <paramref name="path"/> with <see cref="SafetensorsWriter"/>, one tensor's bytes in memory at a time. The file
+    /// must not exist yet: callers write into a fresh temporary directory that is renamed into place once complete
+    /// (see <c>CheckpointStore</c>), so a complete file is never overwritten; a failed write leaves no file.
+    /// </summary>
+    /// <exception cref="IOException">The file already exists.</exception>
+    public static void WriteNewFile(string path, IEnumerable<(string Name, Tensor Value)> tensors)
+    {
+        var ordered = tensors.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        var specs = ordered.Select(t => new SafetensorsTensorSpec(t.Name, ToSafetensors(t.Value.dtype), t.Value.shape)).ToList();
+        using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
+        {
+            try
+            {
+                SafetensorsWriter.Write(stream, specs, index => ToEntry(ordered[index].Name, ordered[index].Value).Data);
+                stream.Flush(flushToDisk: true);
+            }
+            catch
+            {
+                stream.Dispose();
+                File.Delete(path);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads every tensor of the safetensors file at <paramref name="path"/> onto the CPU with
+    /// <see cref="SafetensorsFile"/> (the tensors belong to the current dispose scope).
+    /// </summary>
+    /// <exception cref="ModelFileException">The file is missing or not valid safetensors; the message names the problem and the tensor.</exception>
+    public static Dictionary<string, Tensor> ReadFile(string path)
+    {
+        using var file = SafetensorsFile.Open(path);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, info) in file.Header.Tensors)
+        {
+            result[name] = ToTensor(info, file.ReadBytes(name));
+        }
+
+        return result;
+    }
+
     /// <summary>An entry holding <paramref name="tensor"/>'s values, converted to <paramref name="dtype"/> if given.</summary>
     public static SafetensorsEntry ToEntry(string name, Tensor tensor, ScalarType? dtype = null)
     {

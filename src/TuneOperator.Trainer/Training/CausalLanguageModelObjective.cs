@@ -19,7 +19,7 @@ public sealed class CausalLanguageModelObjective : ILogitObjective
 
     /// <inheritdoc />
     public Tensor LossSum(nn.Module<Tensor, Tensor> model, Batch batch)
-        => LossSumFromLogits(model.call(batch.InputIds), batch.Labels);
+        => LossSumFromLogits(batch.Logits(model), batch.Labels);
 
     /// <inheritdoc />
     public Tensor LossSumFromLogits(Tensor logits, Tensor labels)

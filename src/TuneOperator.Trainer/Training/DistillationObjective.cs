@@ -49,12 +49,12 @@ public sealed class DistillationObjective : ITrainingObjective
     /// <inheritdoc />
     public Tensor LossSum(nn.Module<Tensor, Tensor> model, Batch batch)
     {
-        var studentLogits = model.call(batch.InputIds);
+        var studentLogits = batch.Logits(model);
         Tensor teacherLogits;
         using (no_grad())
         {
             teacher.eval();
-            teacherLogits = teacher.call(batch.InputIds);
+            teacherLogits = batch.Logits(teacher);
         }
 
         return LossSumFromLogits(studentLogits, teacherLogits, batch.Labels);

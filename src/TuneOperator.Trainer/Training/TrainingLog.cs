@@ -29,6 +29,12 @@ internal static partial class TrainingLog
     [LoggerMessage(EventId = 4008, Level = LogLevel.Error, Message = "The loss of step {Step} is not finite ({Loss})")]
     public static partial void LossNotFinite(ILogger logger, int step, double loss);
 
-    [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "Evaluated the starting model before training: {Count} metrics")]
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "Restored the weights of the best step {BestStep} (the run ended at step {Step})")]
+    public static partial void BestWeightsRestored(ILogger logger, int bestStep, int step);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "The weights of the best step {BestStep} are no longer available (its checkpoint is missing); the model keeps the last step's weights")]
+    public static partial void BestWeightsUnavailable(ILogger logger, int bestStep);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "Evaluated the starting model before training: {Count} metrics")]
     public static partial void BaselineEvaluated(ILogger logger, int count);
 }

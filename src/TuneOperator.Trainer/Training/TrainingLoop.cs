@@ -88,9 +88,16 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
 
         run.Checkpoints?.DeleteIncomplete();
         TrainingLog.Starting(logger, totalSteps, session.Step, options.Precision, device.type);
-        var result = Loop(session, schedule, cancellationToken);
-        TrainingLog.Finished(logger, result.Step, totalSteps, result.Reason);
-        return result;
+        try
+        {
+            var result = Loop(session, schedule, cancellationToken);
+            TrainingLog.Finished(logger, result.Step, totalSteps, result.Reason);
+            return result;
+        }
+        finally
+        {
+            session.DisposeBestWeights();
+        }
     }
 
     private static AdamW CreateOptimizer(nn.Module<Tensor, Tensor> model, TrainingOptions options)
@@ -223,6 +230,7 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
             }
         }
 
+        var restoredBest = reason is StopReason.Completed or StopReason.EarlyStopped && RestoreBest(session);
         return new TrainingResult(
             reason,
             session.Step,
@@ -232,7 +240,40 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
             session.FailureReason,
             session.FailureMessage,
             session.Last,
-            session.Best);
+            session.Best,
+            session.BestStep,
+            restoredBest);
+    }
+
+    /// <summary>
+    /// With <see cref="TrainingOptions.RestoreBestWeights"/> and early stopping, puts the best evaluation's weights back
+    /// into the model (from the best checkpoint, or from the in-memory copy of a run without a checkpoint store);
+    /// false when the last step is the best or there is nothing to restore.
+    /// </summary>
+    private bool RestoreBest(Session session)
+    {
+        var run = session.Run;
+        if (!run.Options.RestoreBestWeights || run.EarlyStopping is null || session.BestStep is not { } best || best == session.Step)
+        {
+            return false;
+        }
+
+        if (session.BestWeights is { } kept)
+        {
+            TrainingCheckpoint.RestoreWeights(kept, run.Model, $"the in-memory weights of step {best}", run.Options.CheckpointWeights);
+        }
+        else if (session.Best is { } checkpoint && checkpoint.Step == best)
+        {
+            TrainingCheckpoint.RestoreWeights(checkpoint.Path, run.Model);
+        }
+        else
+        {
+            TrainingLog.BestWeightsUnavailable(logger, best);
+            return false;
+        }
+
+        TrainingLog.BestWeightsRestored(logger, best, session.Step);
+        return true;
     }
 
     /// <summary>Honours pause and checkpoint requests; false when cancelled.</summary>
@@ -298,7 +339,7 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
         var options = run.Options;
         using var scope = NewDisposeScope();
         run.Model.train();
-        run.Model.zero_grad();
+        session.Optimizer.ZeroGrad();
         if (session.Device.type == DeviceType.CUDA)
         {
             // libtorch exposes no CUDA generator state to save, so CUDA randomness is re-seeded from (seed, step):
@@ -324,14 +365,14 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
             tokens += batch.InputIds.numel();
         }
 
-        var gradientNorm = GradientClipping.ClipByGlobalNorm(session.Optimizer.Parameters, options.MaxGradNorm);
+        var gradientNorm = session.Optimizer.ClipGradients(options.MaxGradNorm);
         var learningRate = schedule.At(session.Step);
         if (double.IsFinite(loss))
         {
             session.Optimizer.Step(learningRate);
         }
 
-        run.Model.zero_grad();
+        session.Optimizer.ZeroGrad();
         return (loss, gradientNorm, learningRate, tokens);
     }
 
@@ -434,10 +475,17 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
         }
 
         var decision = early.Observe(step, value);
-        if (decision.Improved && run.Checkpoints is not null)
+        if (decision.Improved)
         {
             session.BestStep = step;
-            Save(session, isBest: true);
+            if (run.Checkpoints is not null)
+            {
+                Save(session, isBest: true);
+            }
+            else if (run.Options.RestoreBestWeights)
+            {
+                session.KeepBestWeights(TrainingCheckpoint.CopyWeights(run.Model, run.Options.CheckpointWeights));
+            }
         }
 
         if (decision.ShouldStop)
@@ -515,5 +563,29 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
         public string? FailureReason { get; set; }
 
         public string? FailureMessage { get; set; }
+
+        /// <summary>A CPU copy of the best step's weights, kept only when there is no checkpoint store to restore them from.</summary>
+        public Dictionary<string, Tensor>? BestWeights { get; private set; }
+
+        public void KeepBestWeights(Dictionary<string, Tensor> weights)
+        {
+            DisposeBestWeights();
+            BestWeights = weights;
+        }
+
+        public void DisposeBestWeights()
+        {
+            if (BestWeights is null)
+            {
+                return;
+            }
+
+            foreach (var weight in BestWeights.Values)
+            {
+                weight.Dispose();
+            }
+
+            BestWeights = null;
+        }
     }
 }

@@ -59,6 +59,13 @@ public sealed record TrainingOptions
     /// <summary>Whether a cooperative stop (cancellation) saves a checkpoint. Default true.</summary>
     public bool CheckpointOnStop { get; init; } = true;
 
+    /// <summary>
+    /// With early stopping: when the run ends (completed or stopped early), put the weights of the best evaluation back
+    /// into the model, from the best checkpoint or, without a checkpoint store, from a CPU copy taken at each new best.
+    /// Default false (the model keeps the last step's weights).
+    /// </summary>
+    public bool RestoreBestWeights { get; init; }
+
     /// <summary>Describes every problem, naming the field and the accepted values.</summary>
     public IEnumerable<string> Validate()
     {

@@ -12,6 +12,11 @@ namespace TuneOperator.Trainer.Training;
 /// <param name="FailureMessage">A human-readable explanation of the failure.</param>
 /// <param name="LastCheckpoint">The newest checkpoint written by this run, if any.</param>
 /// <param name="BestCheckpoint">The checkpoint of the best evaluation, if any.</param>
+/// <param name="BestStep">The step of the best evaluation by the early-stopping metric, if any.</param>
+/// <param name="RestoredBest">
+/// Whether the model now holds the weights of <paramref name="BestStep"/> rather than the last step's (see
+/// <see cref="TrainingOptions.RestoreBestWeights"/>).
+/// </param>
 public sealed record TrainingResult(
     StopReason Reason,
     int Step,
@@ -21,4 +26,6 @@ public sealed record TrainingResult(
     string? FailureReason,
     string? FailureMessage,
     CheckpointInfo? LastCheckpoint,
-    CheckpointInfo? BestCheckpoint);
+    CheckpointInfo? BestCheckpoint,
+    int? BestStep = null,
+    bool RestoredBest = false);

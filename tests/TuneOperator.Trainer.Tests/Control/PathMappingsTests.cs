@@ -18,6 +18,20 @@ public sealed class PathMappingsTests
         Assert.Equal("/x", PathMappings.None.Map("/x"));
     }
 
+    [Fact]
+    public void Local_paths_map_back_to_the_pod_paths_by_the_longest_local_path()
+    {
+        // As the local kubelet maps a pod: /tmp is an emptyDir under the pod's folder, claims live beside it.
+        var map = PathMappings.Parse("/tmp=/tmp/k/pods/p/volumes/tmp;/mnt/pvc/results=/tmp/k/pvc/default/results");
+
+        Assert.Equal("/mnt/pvc/results/job/checkpoints/checkpoint-00000010", map.ToPodPath("/tmp/k/pvc/default/results/job/checkpoints/checkpoint-00000010"));
+        Assert.Equal("/mnt/pvc/results", map.ToPodPath("/tmp/k/pvc/default/results"));
+        Assert.Equal("/tmp/scratch", map.ToPodPath("/tmp/k/pods/p/volumes/tmp/scratch"));
+        Assert.Equal("/tmp/k/pvc/default/resultsx", map.ToPodPath("/tmp/k/pvc/default/resultsx"));
+        Assert.Equal("/mnt/pvc/results/a", map.ToPodPath(map.Map("/mnt/pvc/results/a")));
+        Assert.Equal("/data/x", PathMappings.None.ToPodPath("/data/x"));
+    }
+
     [Theory]
     [InlineData("relative=/tmp")]
     [InlineData("/mnt/pvc")]

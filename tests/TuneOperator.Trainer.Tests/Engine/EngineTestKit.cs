@@ -59,11 +59,11 @@ internal sealed class EngineTestKit : IDisposable
         return [.. all.OrderBy(_ => random.Next()).Select(s => (s, s))];
     }
 
-    /// <summary>Chat rows: the user asks to copy the input, the assistant answers with the output.</summary>
-    public string WriteChats(string name, IEnumerable<(string Input, string Output)> rows)
+    /// <summary>Chat rows: the user asks <paramref name="request"/> followed by the input, the assistant answers with the output.</summary>
+    public string WriteChats(string name, IEnumerable<(string Input, string Output)> rows, string request = "copy ")
         => WriteLines(name, rows.Select(r => JsonSerializer.Serialize(new
         {
-            messages = new[] { new { role = "user", content = "copy " + r.Input }, new { role = "assistant", content = r.Output } },
+            messages = new[] { new { role = "user", content = request + r.Input }, new { role = "assistant", content = r.Output } },
         })));
 
     /// <summary>Sentiment rows of four words: two or three sentiment words of one polarity and neutral filler.</summary>

@@ -1,17 +1,19 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using TorchSharp;
-using TuneOperator.Trainer.Checkpoints;
+using TuneOperator.Data.ModelFiles;
+using TuneOperator.Trainer.Models;
 using Xunit;
 using static TorchSharp.torch;
 
 namespace TuneOperator.Trainer.Tests.Checkpoints;
 
-public sealed class SafeTensorsFileTests : IDisposable
+/// <summary>The checkpoint files' tensors go through the one safetensors reader and writer (Data/ModelFiles).</summary>
+public sealed class CheckpointTensorFileTests : IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("safetensors-").FullName;
 
-    public SafeTensorsFileTests() => TorchRuntime.Initialize(2);
+    public CheckpointTensorFileTests() => TorchRuntime.Initialize(2);
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
@@ -23,15 +25,36 @@ public sealed class SafeTensorsFileTests : IDisposable
         var floats = tensor(new float[] { 1.5f, -2.25f, 3f, 1e-7f, 0f, 65504f }, [2, 3]);
         var halves = tensor(new float[] { 1f, 0.333f }).to_type(ScalarType.BFloat16);
         var longs = tensor(new long[] { long.MaxValue, -1 });
+        var doubles = tensor(new double[] { Math.PI, -1e300 });
+        var shorts = tensor(new short[] { short.MinValue, 7 });
+        var bytes = tensor(new sbyte[] { -128, 5, 127 });
 
-        SafeTensorsFile.Write(path, [("b.floats", floats), ("a.halves", halves), ("c.longs", longs)]);
-        var read = SafeTensorsFile.Read(path);
+        SafetensorsTensors.WriteNewFile(path, [("b.floats", floats), ("a.halves", halves), ("c.longs", longs), ("d.doubles", doubles), ("e.shorts", shorts), ("f.bytes", bytes)]);
+        var read = SafetensorsTensors.ReadFile(path);
 
         Assert.Equal(floats.data<float>().ToArray(), read["b.floats"].data<float>().ToArray());
         Assert.Equal([2L, 3], read["b.floats"].shape);
         Assert.Equal(ScalarType.BFloat16, read["a.halves"].dtype);
         Assert.Equal(halves.bytes.ToArray(), read["a.halves"].bytes.ToArray());
         Assert.Equal([long.MaxValue, -1L], read["c.longs"].data<long>().ToArray());
+        Assert.Equal([Math.PI, -1e300], read["d.doubles"].data<double>().ToArray());
+        Assert.Equal([short.MinValue, (short)7], read["e.shorts"].data<short>().ToArray());
+        Assert.Equal(ScalarType.Int8, read["f.bytes"].dtype);
+        Assert.Equal(bytes.bytes.ToArray(), read["f.bytes"].bytes.ToArray());
+    }
+
+    [Fact]
+    public void A_complete_file_is_never_overwritten()
+    {
+        using var scope = NewDisposeScope();
+        var path = Path.Combine(directory, "kept.safetensors");
+        SafetensorsTensors.WriteNewFile(path, [("w", tensor(new float[] { 1f, 2f }))]);
+        var before = File.ReadAllBytes(path);
+
+        Assert.Throws<IOException>(() => SafetensorsTensors.WriteNewFile(path, [("w", tensor(new float[] { 9f, 9f }))]));
+
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Equal([1f, 2f], SafetensorsTensors.ReadFile(path)["w"].data<float>().ToArray());
     }
 
     [Fact]
@@ -39,7 +62,7 @@ public sealed class SafeTensorsFileTests : IDisposable
     {
         using var scope = NewDisposeScope();
         var path = Path.Combine(directory, "layout.safetensors");
-        SafeTensorsFile.Write(path, [("w", tensor(new float[] { 1f, 2f })), ("b", tensor(new float[] { 3f }))]);
+        SafetensorsTensors.WriteNewFile(path, [("w", tensor(new float[] { 1f, 2f })), ("b", tensor(new float[] { 3f }))]);
 
         var bytes = File.ReadAllBytes(path);
         var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
@@ -63,7 +86,7 @@ public sealed class SafeTensorsFileTests : IDisposable
         header.CopyTo(bytes, 8);
         File.WriteAllBytes(path, bytes);
 
-        var error = Assert.Throws<InvalidDataException>(() => SafeTensorsFile.Read(path));
+        var error = Assert.Throws<ModelFileException>(() => SafetensorsTensors.ReadFile(path));
 
         Assert.Contains("'w'", error.Message, StringComparison.Ordinal);
     }

@@ -4,6 +4,8 @@
 corpus.jsonl     completion rows {"text"}: simple English sentences, the base model's pre-training text
 retention.jsonl  chat rows (the fine-tune's format) whose answers are corpus-style text: what the fine-tune must not forget
 reviews-*.jsonl  chat rows {"messages"}: short product reviews, the assistant answers positive or negative
+replay.jsonl     chat rows like retention.jsonl but other paragraphs: general data mixed into the fine-tune so the
+                 model keeps its general text while it learns the task (retention.jsonl stays held out)
 """
 import json
 import random
@@ -41,8 +43,9 @@ def review():
     label = rng.choice(["positive", "negative"])
     words = positive if label == "positive" else negative
     text = rng.choice(openers).format(p=rng.choice(products), a=rng.choice(words))
+    # The verdict closes the review, so it sits right before the question a tiny model must answer.
     closer = rng.choice(closers)
-    review_text = f"{text} {closer}".strip()
+    review_text = f"{closer} {text}".strip()
     return {"messages": [{"role": "user", "content": f"Review: {review_text} Positive or negative?"},
                          {"role": "assistant", "content": label}]}
 
@@ -58,3 +61,5 @@ write("retention.jsonl", [{"messages": [{"role": "user", "content": "Tell me wha
                                         {"role": "assistant", "content": paragraph()}]} for _ in range(64)])
 write("reviews-train.jsonl", [review() for _ in range(600)])
 write("reviews-validation.jsonl", [review() for _ in range(64)])
+write("replay.jsonl", [{"messages": [{"role": "user", "content": "Tell me what happened."},
+                                     {"role": "assistant", "content": paragraph()}]} for _ in range(200)])

@@ -62,7 +62,9 @@ public sealed class RunStatusTrackerTests
         Assert.Equal("/out/tiny", status.Output!.Path);
         Assert.Equal("base", status.Lineage!.ParentJob);
         Assert.Equal("sha256:data", status.Lineage.DatasetDigest);
-        Assert.Equal(0.1, tracker.FirstEval!["exact_match"]);
+        Assert.Equal(0.1, status.BaselineMetrics!["exactMatch"]);
+        Assert.Equal(3.5, status.BaselineMetrics["evalLoss"]);
+        Assert.Equal(40, tracker.LastEvalStep);
         Assert.True(tracker.Ended);
     }
 
@@ -87,9 +89,11 @@ public sealed class RunStatusTrackerTests
 
         var text = output.ToString();
         Assert.DoesNotContain("\u001b[", text, StringComparison.Ordinal);
-        Assert.Contains("[tiny] step 40/40  loss 2.0000  exact_match 0.1  1200 tok/s", text, StringComparison.Ordinal);
-        Assert.Contains("exact_match                   0.1 -> 0.8", text, StringComparison.Ordinal);
-        Assert.Contains("retention: +2% change", text, StringComparison.Ordinal);
+        Assert.Contains("[tiny] step 40/40  loss 2.0000  exactMatch 0.1  1200 tok/s", text, StringComparison.Ordinal);
+        Assert.Contains("before -> after (step 0 -> step 40)", text, StringComparison.Ordinal);
+        Assert.Contains("exactMatch                    0.1 -> 0.8", text, StringComparison.Ordinal);
+        Assert.Contains("evalLoss                      3.5 -> 1.5", text, StringComparison.Ordinal);
+        Assert.Contains("retention: +2% perplexity change", text, StringComparison.Ordinal);
         Assert.Contains("checkpoints: 2, newest step 40", text, StringComparison.Ordinal);
         Assert.Contains("output: /out/tiny", text, StringComparison.Ordinal);
         var progressLines = text.Split('\n').Count(l => l.Contains("] step ", StringComparison.Ordinal));
@@ -106,6 +110,7 @@ public sealed class RunStatusTrackerTests
             var previous = new FineTuneJobStatus
             {
                 Phase = JobPhase.Suspended,
+                BaselineMetrics = new() { ["exactMatch"] = 0.0 },
                 Checkpoints =
                 [
                     new CheckpointStatus { Step = 10, Path = Path.Combine(root, "step-10") },
@@ -117,6 +122,9 @@ public sealed class RunStatusTrackerTests
 
             Assert.Equal(20, tracker.NewestCheckpoint(LocalManifest.ToLocalPath)!.Step);
             Assert.Equal(JobPhase.Pending, tracker.Status.Phase);
+            tracker.Apply(new TrainerEvent { Eval = new EvalResult { Step = 30, Values = { ["exactMatch"] = 0.9 } } });
+            Assert.Equal(0.0, tracker.Baseline!["exactMatch"]);
+            Assert.Equal(0.9, tracker.Status.Metrics!["exactMatch"]);
             tracker.MarkStopped("interrupted");
             Assert.Equal(JobPhase.Suspended, tracker.Status.Phase);
             Assert.True(Conditions.IsTrue(tracker.Status.Conditions, ConditionTypes.Suspended));

@@ -30,6 +30,12 @@ public sealed record FineTuneJobStatus
     [MaxProperties(64)]
     public Dictionary<string, double>? Metrics { get; set; }
 
+    /// <summary>Metric values of the evaluation before the first training step (step 0), named as in metrics: what
+    /// the starting model scored, for comparison with the trained one. Kept when the job resumes.</summary>
+    [JsonPropertyName("baselineMetrics")]
+    [MaxProperties(64)]
+    public Dictionary<string, double>? BaselineMetrics { get; set; }
+
     /// <summary>The most recent checkpoints, oldest first (at most checkpoint.keepLast).</summary>
     [JsonPropertyName("checkpoints")]
     [MaxItems(100)]

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using TuneOperator.Api;
 using TuneOperator.Api.Validation;
 using TuneOperator.Cli.Local;
@@ -38,20 +39,38 @@ internal static class RunCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var interrupt = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) =>
+            using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // The first Ctrl-C (or SIGTERM) checkpoints and stops gracefully; a second one ends the trainer at once.
+            // Either way tune itself exits normally, so the trainer is not left running and the status file is written.
+            void Interrupt()
             {
                 if (!interrupt.IsCancellationRequested)
                 {
-                    e.Cancel = true;
                     Console.Error.WriteLine("interrupt: saving a checkpoint and stopping (press Ctrl-C again to abort)");
                     interrupt.Cancel();
                 }
+                else
+                {
+                    Console.Error.WriteLine("abort: ending the trainer without a final checkpoint");
+                    abort.Cancel();
+                }
+            }
+
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                Interrupt();
             };
             Console.CancelKeyPress += onCancel;
+            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                Interrupt();
+            });
             try
             {
                 var arguments = new RunArguments(parse.GetValue(manifest)!, parse.GetValue(resume), parse.GetValue(outputStatus), parse.GetValue(plain), parse.GetValue(trainer));
-                return await ExecuteAsync(arguments, Console.Out, Console.Error, TimeProvider.System, interrupt.Token, cancellationToken);
+                return await ExecuteAsync(arguments, Console.Out, Console.Error, TimeProvider.System, interrupt.Token, abort.Token);
             }
             finally
             {

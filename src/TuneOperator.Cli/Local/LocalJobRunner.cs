@@ -106,6 +106,11 @@ public sealed class LocalJobRunner(LocalManifest manifest, LocalRunOptions optio
         {
             tracker.MarkFailed("TrainerError", $"{error.StatusCode}: {error.Status.Detail}");
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Aborted (a second Ctrl-C): the trainer was ended without a final checkpoint.
+            tracker.MarkStopped("aborted without a final checkpoint; `tune run --resume` continues from the newest earlier one");
+        }
 
         WriteStatus(name, tracker.Status);
         return tracker;
@@ -138,19 +143,35 @@ public sealed class LocalJobRunner(LocalManifest manifest, LocalRunOptions optio
 
         Task? stopping = null;
         using var onInterrupt = interrupt.Register(() => stopping = StopAsync(trainer.Connection, cancellationToken));
-        await foreach (var trainerEvent in trainer.Connection.WatchAsync(0, TimeSpan.FromMilliseconds(500), cancellationToken))
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, trainer.Exited);
+        try
         {
-            tracker.Apply(trainerEvent);
-            show(trainerEvent, tracker);
-            if (tracker.Ended)
+            await foreach (var trainerEvent in trainer.Connection.WatchAsync(0, TimeSpan.FromMilliseconds(500), watch.Token))
             {
-                break;
+                tracker.Apply(trainerEvent);
+                show(trainerEvent, tracker);
+                if (tracker.Ended)
+                {
+                    break;
+                }
             }
+        }
+        catch (Exception gone) when (gone is OperationCanceledException or RpcException && trainer.Exited.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The trainer exited; what it reported before is in the tracker.
         }
 
         if (stopping is not null)
         {
-            await stopping;
+            try
+            {
+                await stopping;
+            }
+            catch (RpcException) when (trainer.HasExited)
+            {
+                // It stopped by itself meanwhile (e.g. it was signalled too); its checkpoint events were applied above.
+            }
+
             if (!tracker.Ended)
             {
                 tracker.MarkStopped("interrupted; `tune run --resume` continues from the newest checkpoint");
@@ -158,7 +179,8 @@ public sealed class LocalJobRunner(LocalManifest manifest, LocalRunOptions optio
         }
         else if (!tracker.Ended)
         {
-            tracker.MarkFailed("TrainerEnded", $"the trainer ended the event stream without a final event; see {trainer.LogPath}:\n{trainer.LogTail()}");
+            var ended = trainer.HasExited ? "the trainer exited" : "the trainer ended the event stream";
+            tracker.MarkFailed("TrainerEnded", $"{ended} without a final event; see {trainer.LogPath}:\n{trainer.LogTail()}");
         }
     }
 

@@ -6,7 +6,8 @@ namespace TuneOperator.Cli.Local;
 
 /// <summary>
 /// Folds the trainer's events into a status shaped like the FineTuneJob status (phase, conditions, progress, metrics,
-/// checkpoints, best checkpoint, output, lineage), and remembers the first and last evaluation for the summary.
+/// checkpoints, best checkpoint, output, lineage, the baseline metrics of the step-0 evaluation), and remembers the
+/// latest evaluation for the live view and the summary.
 /// </summary>
 public sealed class RunStatusTracker
 {
@@ -36,14 +37,17 @@ public sealed class RunStatusTracker
     /// <summary>The status so far.</summary>
     public FineTuneJobStatus Status { get; }
 
-    /// <summary>The values of the first evaluation of this run (before training), or null.</summary>
-    public IReadOnlyDictionary<string, double>? FirstEval { get; private set; }
+    /// <summary>
+    /// The values of the evaluation before the first training step (the trainer's step-0 evaluation), keyed like
+    /// <see cref="FineTuneJobStatus.Metrics"/>; kept in the status, so a resumed run still has it. Null when none was reported.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? Baseline => Status.BaselineMetrics;
 
-    /// <summary>The values of the latest evaluation, or null.</summary>
+    /// <summary>The values of the latest evaluation (keyed like the status metrics), or null.</summary>
     public IReadOnlyDictionary<string, double>? LastEval { get; private set; }
 
-    /// <summary>How many evaluations this run reported.</summary>
-    public int EvalCount { get; private set; }
+    /// <summary>The step of the latest evaluation (0 for the baseline), or null.</summary>
+    public long? LastEvalStep { get; private set; }
 
     /// <summary>The latest progress event.</summary>
     public Progress? LastProgress { get; private set; }
@@ -73,11 +77,7 @@ public sealed class RunStatusTracker
                 Merge(trainerEvent.Metrics.Values);
                 break;
             case TrainerEvent.PayloadOneofCase.Eval:
-                var values = new Dictionary<string, double>(trainerEvent.Eval.Values);
-                FirstEval ??= values;
-                LastEval = values;
-                EvalCount++;
-                Merge(values);
+                ApplyEval(trainerEvent.Eval);
                 break;
             case TrainerEvent.PayloadOneofCase.CheckpointSaved:
                 ApplyCheckpoint(trainerEvent.CheckpointSaved);
@@ -140,6 +140,24 @@ public sealed class RunStatusTracker
         };
         Status.Metrics![MetricNames.TrainLoss] = progress.Loss;
         Status.Metrics[MetricNames.LearningRate] = progress.LearningRate;
+    }
+
+    private void ApplyEval(EvalResult eval)
+    {
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (name, value) in eval.Values.Take(64))
+        {
+            values[MetricKey(name)] = value;
+        }
+
+        LastEval = values;
+        LastEvalStep = eval.Step;
+        if (eval.Step == 0)
+        {
+            Status.BaselineMetrics = values;
+        }
+
+        Merge(values);
     }
 
     private void ApplyCheckpoint(Protos.CheckpointInfo info)

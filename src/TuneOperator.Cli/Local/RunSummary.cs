@@ -3,7 +3,10 @@ using TuneOperator.Api;
 
 namespace TuneOperator.Cli.Local;
 
-/// <summary>The end-of-run summary: metrics before → after, retention, bias gap, dropped rows, checkpoints, output.</summary>
+/// <summary>
+/// The end-of-run summary: held-out metrics before (the trainer's step-0 evaluation) → after, retention, bias gap,
+/// dropped rows, checkpoints, output and the status files.
+/// </summary>
 public static class RunSummary
 {
     /// <summary>Writes the summary of <paramref name="tracker"/>'s run to <paramref name="output"/>.</summary>
@@ -12,16 +15,19 @@ public static class RunSummary
         var status = tracker.Status;
         output.WriteLine();
         output.WriteLine($"== {jobName}: {status.Phase}{Reason(tracker)}");
-        if (tracker.EvalCount > 1 && tracker.FirstEval is { } before && tracker.LastEval is { } after)
+        var baseline = tracker.Baseline;
+        if (baseline is not null && tracker.LastEval is { } after && tracker.LastEvalStep > 0)
         {
-            foreach (var name in before.Keys.Intersect(after.Keys).Order(StringComparer.Ordinal))
+            output.WriteLine(Invariant($"   {"held-out evaluation",-22} {"before",10} -> after (step 0 -> step {tracker.LastEvalStep})"));
+            foreach (var name in baseline.Keys.Intersect(after.Keys).Where(IsEvaluationMetric).Order(StringComparer.Ordinal))
             {
-                output.WriteLine(Invariant($"   {name,-22} {before[name],10:0.####} -> {after[name]:0.####}"));
+                output.WriteLine(Invariant($"   {name,-22} {baseline[name],10:0.####} -> {after[name]:0.####}"));
             }
         }
         else if (tracker.LastEval is { } only)
         {
-            foreach (var (name, value) in only.OrderBy(p => p.Key, StringComparer.Ordinal))
+            output.WriteLine(tracker.LastEvalStep == 0 ? "   held-out evaluation before training (step 0):" : $"   held-out evaluation at step {tracker.LastEvalStep}:");
+            foreach (var (name, value) in only.Where(p => IsEvaluationMetric(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 output.WriteLine(Invariant($"   {name,-22} {value,10:0.####}"));
             }
@@ -30,8 +36,10 @@ public static class RunSummary
         var metrics = status.Metrics ?? [];
         if (metrics.TryGetValue(MetricNames.RetentionRegression, out var regression))
         {
-            var loss = metrics.TryGetValue(MetricNames.RetentionPerplexity, out var l) ? Invariant($" (retention perplexity {l:0.####})") : "";
-            output.WriteLine(Invariant($"   retention: {regression:+0.##%;-0.##%;0%} change on held-back general data{loss}"));
+            var perplexity = !metrics.TryGetValue(MetricNames.RetentionPerplexity, out var now) ? ""
+                : baseline is not null && baseline.TryGetValue(MetricNames.RetentionPerplexity, out var before) ? Invariant($" (perplexity {before:0.##} -> {now:0.##})")
+                : Invariant($" (retention perplexity {now:0.####})");
+            output.WriteLine(Invariant($"   retention: {regression:+0.##%;-0.##%;0%} perplexity change on held-back general data{perplexity}"));
         }
 
         if (metrics.TryGetValue(MetricNames.BiasGap, out var gap))
@@ -68,6 +76,9 @@ public static class RunSummary
             output.WriteLine($"   status: {file}");
         }
     }
+
+    /// <summary>Evaluation results worth comparing; the data report's counts are shown on their own line.</summary>
+    private static bool IsEvaluationMetric(string name) => !name.StartsWith(MetricNames.DroppedRows, StringComparison.Ordinal);
 
     private static string Reason(RunStatusTracker tracker) =>
         tracker.Failure is { } failure ? $" ({failure.Reason}: {failure.Message})"

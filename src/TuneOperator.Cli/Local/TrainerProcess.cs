@@ -16,8 +16,11 @@ public sealed class TrainerProcess : IAsyncDisposable
     /// <summary>The environment variable naming the trainer (a tune-trainer.dll or an executable).</summary>
     public const string EnvironmentVariable = "TUNE_TRAINER";
 
+    private const string SetSid = "/usr/bin/setsid";
+
     private readonly Process process;
     private readonly StreamWriter logWriter;
+    private readonly CancellationTokenSource exited = new();
 
     private TrainerProcess(Process process, StreamWriter logWriter, TrainerConnection connection, string logPath)
     {
@@ -35,6 +38,12 @@ public sealed class TrainerProcess : IAsyncDisposable
 
     /// <summary>True when the process has exited.</summary>
     public bool HasExited => process.HasExited;
+
+    /// <summary>
+    /// Cancelled shortly after the process exits (the delay lets events already on the wire arrive), so a watch of a
+    /// trainer that is gone ends instead of reconnecting forever.
+    /// </summary>
+    public CancellationToken Exited => exited.Token;
 
     /// <summary>
     /// Finds the trainer: <paramref name="explicitPath"/> (--trainer), then TUNE_TRAINER, then tune-trainer.dll next to
@@ -84,17 +93,26 @@ public sealed class TrainerProcess : IAsyncDisposable
 
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         var isDll = trainerPath.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
-        var start = new ProcessStartInfo(isDll ? DotnetHost() : trainerPath)
+        string[] command = isDll ? [DotnetHost(), "exec", trainerPath] : [trainerPath];
+
+        // Ctrl-C on a terminal signals the whole foreground process group. The trainer runs in a session of its own
+        // (setsid execs in place, so the process is still the child started here) so that only tune sees it and
+        // stops the trainer over gRPC, checkpoint first; otherwise both would stop at once and race.
+        if (File.Exists(SetSid))
+        {
+            command = [SetSid, .. command];
+        }
+
+        var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(trainerPath)!,
         };
-        if (isDll)
+        foreach (var argument in command.Skip(1))
         {
-            start.ArgumentList.Add("exec");
-            start.ArgumentList.Add(trainerPath);
+            start.ArgumentList.Add(argument);
         }
 
         start.Environment["TUNE_Trainer__GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -104,16 +122,31 @@ public sealed class TrainerProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
 
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        var connection = new TrainerConnection(new Uri($"http://127.0.0.1:{grpcPort}"), token);
         var logWriter = new StreamWriter(logPath, append: true) { AutoFlush = true };
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => WriteLine(logWriter, e.Data);
         process.ErrorDataReceived += (_, e) => WriteLine(logWriter, e.Data);
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            connection.Dispose();
+            process.Dispose();
+            await logWriter.DisposeAsync();
+            throw;
+        }
+
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-
-        var connection = new TrainerConnection(new Uri($"http://127.0.0.1:{grpcPort}"), token);
         var trainer = new TrainerProcess(process, logWriter, connection, logPath);
+        process.Exited += (_, _) => trainer.OnExited();
+        if (process.HasExited)
+        {
+            trainer.OnExited();
+        }
         try
         {
             await trainer.WaitUntilAnsweringAsync(timeout, cancellationToken);
@@ -171,6 +204,19 @@ public sealed class TrainerProcess : IAsyncDisposable
 
         process.Dispose();
         await logWriter.DisposeAsync();
+        exited.Dispose();
+    }
+
+    private void OnExited()
+    {
+        try
+        {
+            exited.CancelAfter(TimeSpan.FromSeconds(1));
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed already: nobody is watching any more.
+        }
     }
 
     private async Task WaitUntilAnsweringAsync(TimeSpan timeout, CancellationToken cancellationToken)

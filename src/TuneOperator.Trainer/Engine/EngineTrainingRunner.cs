@@ -163,7 +163,12 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
             Model = model,
             Objective = objective,
             Data = source,
-            Options = OptionsOf(spec, device) with { RestoreBestWeights = earlyStopping is not null },
+            // The baseline (step 0) evaluation, when there is more to measure than the phase report: the summary's "before".
+            Options = OptionsOf(spec, device) with
+            {
+                RestoreBestWeights = earlyStopping is not null,
+                EvaluateAtStart = evaluators.Count > 1 || guards.Count > 0,
+            },
             Evaluators = evaluators,
             Guards = guards,
             EarlyStopping = earlyStopping,

@@ -34,4 +34,7 @@ internal static partial class TrainingLog
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "The weights of the best step {BestStep} are no longer available (its checkpoint is missing); the model keeps the last step's weights")]
     public static partial void BestWeightsUnavailable(ILogger logger, int bestStep);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "Evaluated the starting model before training: {Count} metrics")]
+    public static partial void BaselineEvaluated(ILogger logger, int count);
 }

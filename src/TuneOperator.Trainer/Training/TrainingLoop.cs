@@ -79,6 +79,11 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
             {
                 guard.MeasureBaseline(model, cancellationToken);
             }
+
+            if (options.EvaluateAtStart && (run.Evaluators.Count > 0 || run.Guards.Count > 0))
+            {
+                EvaluateBaseline(session, cancellationToken);
+            }
         }
 
         run.Checkpoints?.DeleteIncomplete();
@@ -369,6 +374,46 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
 
         session.Optimizer.ZeroGrad();
         return (loss, gradientNorm, learningRate, tokens);
+    }
+
+    /// <summary>
+    /// Evaluates the starting model (step 0) and reports it. Only measures: no early-stopping observation, no checkpoint,
+    /// and a guard bound already exceeded here is not acted on (the guards judge what training changes). A stop that
+    /// arrives meanwhile ends the evaluation; the loop then stops before its first step.
+    /// </summary>
+    private void EvaluateBaseline(Session session, CancellationToken cancellationToken)
+    {
+        var run = session.Run;
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        ClassificationMetrics? classification = null;
+        try
+        {
+            foreach (var evaluator in run.Evaluators)
+            {
+                var result = evaluator.Evaluate(run.Model, cancellationToken);
+                foreach (var (key, measured) in result.Metrics)
+                {
+                    metrics[key] = measured;
+                }
+
+                classification ??= result.Classification;
+            }
+
+            foreach (var guard in run.Guards)
+            {
+                foreach (var (key, measured) in guard.Check(run.Model, cancellationToken).Metrics)
+                {
+                    metrics[key] = measured;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        TrainingLog.BaselineEvaluated(logger, metrics.Count);
+        run.Events?.Report(new EvaluationCompleted(0, metrics, classification));
     }
 
     /// <summary>Runs evaluators, guards and early stopping; returns a stop reason when training must end.</summary>

@@ -41,6 +41,12 @@ public sealed record TrainingOptions
     /// <summary>Evaluate every N steps; 0 evaluates only at the end. Default 0.</summary>
     public int EvaluationEverySteps { get; init; }
 
+    /// <summary>
+    /// Whether a fresh run evaluates once before its first step (step 0), so the evaluators' and guards' metrics of the
+    /// starting model can be compared with the trained one. A resumed run does not evaluate again. Default false.
+    /// </summary>
+    public bool EvaluateAtStart { get; init; }
+
     /// <summary>Checkpoint every N steps; 0 checkpoints only at the end, on stop and on a new best. Default 0.</summary>
     public int CheckpointEverySteps { get; init; }
 

@@ -270,6 +270,9 @@ public sealed partial class FineTuneJobReconciler(
         status.Metrics = view.Metrics.Count == 0 ? status.Metrics : new Dictionary<string, double>(view.Metrics, StringComparer.Ordinal);
         status.Checkpoints = view.Checkpoints.Count == 0 ? status.Checkpoints : [.. view.Checkpoints];
         status.BestCheckpoint = view.BestCheckpoint ?? status.BestCheckpoint;
+        status.BaselineMetrics = view.BaselineMetrics is { Count: > 0 } baseline
+            ? new Dictionary<string, double>(baseline, StringComparer.Ordinal)
+            : status.BaselineMetrics;
         if (view.Completed)
         {
             status.Output = view.Output;

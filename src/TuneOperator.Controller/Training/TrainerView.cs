@@ -30,6 +30,12 @@ public sealed record TrainerView(
     bool Completed,
     string? CompletedReason)
 {
+    /// <summary>
+    /// The evaluation the trainer ran before its first step (step 0) of a fresh run, by status name; null until
+    /// reported. A resumed attempt does not evaluate at step 0 again, so the first attempt's baseline is kept.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? BaselineMetrics { get; init; }
+
     /// <summary>A view seeded from what the job's status already holds (after an operator restart, or a new attempt).</summary>
     public static TrainerView Seed(int attempt, long lastSequence, FineTuneJobStatus? status) => new(
         attempt,
@@ -42,5 +48,8 @@ public sealed record TrainerView(
         null,
         null,
         false,
-        null);
+        null)
+    {
+        BaselineMetrics = status?.BaselineMetrics is { } baseline ? new Dictionary<string, double>(baseline, StringComparer.Ordinal) : null,
+    };
 }

@@ -51,7 +51,10 @@ public static class TrainerViewFolder
             case TrainerEvent.PayloadOneofCase.Metrics:
                 return next with { Metrics = Merge(next.Metrics, trainerEvent.Metrics.Values, eval: false) };
             case TrainerEvent.PayloadOneofCase.Eval:
-                return next with { Metrics = Merge(next.Metrics, trainerEvent.Eval.Values, eval: true) };
+                var evaluated = next with { Metrics = Merge(next.Metrics, trainerEvent.Eval.Values, eval: true) };
+                return trainerEvent.Eval.Step == 0
+                    ? evaluated with { BaselineMetrics = Merge(new Dictionary<string, double>(StringComparer.Ordinal), trainerEvent.Eval.Values, eval: true) }
+                    : evaluated;
             case TrainerEvent.PayloadOneofCase.CheckpointSaved:
                 return AddCheckpoint(next, trainerEvent.CheckpointSaved, keepLast);
             case TrainerEvent.PayloadOneofCase.Completed:

@@ -169,6 +169,7 @@ public sealed class TrainerDrivenJobTests
         h.Trainer.SaveCheckpoint(0.8);
         h.Trainer.Progress(80, 100);
         h.Trainer.SaveCheckpoint(0.85);
+        h.Trainer.Append(new TrainerEvent { Eval = new EvalResult { Step = 0, Values = { ["eval_loss"] = 2.5, ["accuracy"] = 0.3 } } });
         h.Trainer.Append(new TrainerEvent { Eval = new EvalResult { Step = 80, Values = { ["eval_loss"] = 0.85, ["accuracy"] = 0.7 } } });
         h.Trainer.Append(new TrainerEvent
         {
@@ -190,6 +191,8 @@ public sealed class TrainerDrivenJobTests
         Assert.Equal(60, status.BestCheckpoint!.Step);
         Assert.Equal(0.85, status.Metrics![MetricNames.EvalLoss], 6);
         Assert.Equal(0.7, status.Metrics["evalAccuracy"], 6);
+        Assert.Equal(2.5, status.BaselineMetrics![MetricNames.EvalLoss], 6);
+        Assert.Equal(0.3, status.BaselineMetrics["evalAccuracy"], 6);
         Assert.Equal(80, status.Progress!.Step);
         Assert.Single(h.Trainer.Starts.Select(s => s.Attempt).Distinct());
         Assert.True(running.Metadata.Finalizers.Contains(FineTuneJobReconciler.CheckpointFinalizer));

@@ -41,6 +41,25 @@ public sealed class TrainerViewFolderTests
     }
 
     [Fact]
+    public void The_step_0_evaluation_is_the_baseline_and_later_evaluations_and_new_attempts_keep_it()
+    {
+        var view = TrainerView.Seed(1, 0, null);
+        view = TrainerViewFolder.Apply(view, new TrainerEvent { Sequence = 1, Eval = new EvalResult { Step = 0, Values = { ["eval_loss"] = 3.0, ["exact_match"] = 0.0 } } }, 2, Now);
+        view = TrainerViewFolder.Apply(view, new TrainerEvent { Sequence = 2, Eval = new EvalResult { Step = 50, Values = { ["eval_loss"] = 0.5, ["exact_match"] = 0.9 } } }, 2, Now);
+
+        Assert.Equal(3.0, view.BaselineMetrics![MetricNames.EvalLoss]);
+        Assert.Equal(0.0, view.BaselineMetrics["evalExactMatch"]);
+        Assert.Equal(0.5, view.Metrics[MetricNames.EvalLoss]);
+        Assert.Equal(0.9, view.Metrics["evalExactMatch"]);
+
+        // A resumed attempt starts from the status, which holds the first attempt's baseline.
+        var resumed = TrainerView.Seed(2, 0, new FineTuneJobStatus { BaselineMetrics = new() { [MetricNames.EvalLoss] = 3.0 } });
+        resumed = TrainerViewFolder.Apply(resumed, new TrainerEvent { Sequence = 1, Eval = new EvalResult { Step = 60, Values = { ["eval_loss"] = 0.4 } } }, 2, Now);
+        Assert.Equal(3.0, resumed.BaselineMetrics![MetricNames.EvalLoss]);
+        Assert.Equal(0.4, resumed.Metrics[MetricNames.EvalLoss]);
+    }
+
+    [Fact]
     public void Completed_and_failed_events_set_the_outcome()
     {
         var completed = TrainerViewFolder.Apply(TrainerView.Seed(2, 0, null), new TrainerEvent

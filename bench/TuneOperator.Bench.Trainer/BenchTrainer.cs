@@ -18,6 +18,7 @@ public sealed class BenchTrainer : IDisposable
     private const double MaxGradNorm = 1.0;
     private readonly LanguageModel model;
     private readonly AdamW optimizer;
+    private long steps;
     private readonly CausalLanguageModelObjective objective = new();
     private readonly BenchModel preset;
     private readonly Generator dataGenerator;
@@ -74,6 +75,7 @@ public sealed class BenchTrainer : IDisposable
     /// <summary>Runs one training step on fresh uniformly random token ids and times its phases.</summary>
     public StepTimings Step()
     {
+        // The trainer's loop trims the native heap every NativeHeapTrim.Interval steps; the benchmark does the same.
         using var scope = NewDisposeScope();
         var ids = randint(0, preset.Init.VocabSize, [preset.BatchSize, preset.SequenceLength], dtype: ScalarType.Int64, generator: dataGenerator);
         var batch = new Batch(ids, ids);
@@ -86,6 +88,7 @@ public sealed class BenchTrainer : IDisposable
         optimizer.ClipGradients(MaxGradNorm);
         optimizer.Step(LearningRate);
         optimizer.ZeroGrad();
+        NativeHeapTrim.AfterStep(++steps);
         var optimizerDone = Stopwatch.GetTimestamp();
         return new StepTimings(
             Stopwatch.GetElapsedTime(started, forwardDone).TotalSeconds,

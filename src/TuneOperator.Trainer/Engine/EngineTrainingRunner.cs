@@ -153,7 +153,7 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
         var checkpoints = spec.Checkpoint.LocationOrDefault(spec.Output.Location) is { } checkpointLocation
             ? new CheckpointStore(locations.Resolve(checkpointLocation, "checkpoint.location"), time)
             : null;
-        var resumeFrom = ResumePoint(request.ResumeFrom, checkpoints);
+        var resumeFrom = ResumePoint(request.ResumeFrom, checkpoints) ?? NewestForRetry(request, checkpoints);
         var (primary, higherIsBetter) = earlyStopping is not null
             ? (earlyStopping.Metric, earlyStopping.Mode == EarlyStoppingMode.Max)
             : labels is not null ? (EvaluatorMetricNames.EvalAccuracy, true) : (EvaluatorMetricNames.EvalLoss, false);
@@ -519,6 +519,26 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
         }
     }
 
+    // A later attempt started without resumeFrom: the caller's record of checkpoints can miss the last one (a trainer
+    // that checkpointed on SIGTERM while its event stream was already gone, as on preemption or eviction), so the
+    // newest complete checkpoint in this job's checkpoint location is where the attempt continues. A first attempt
+    // never resumes on its own: what lies there then is not this run's.
+    private Checkpoints.CheckpointInfo? NewestForRetry(TrainingRequest request, CheckpointStore? checkpoints)
+    {
+        if (request.Attempt <= 1 || checkpoints is null || !string.IsNullOrEmpty(request.ResumeFrom))
+        {
+            return null;
+        }
+
+        var newest = checkpoints.List().LastOrDefault();
+        if (newest is not null)
+        {
+            LogResumingFromNewest(logger, request.JobName, request.Attempt, newest.Step);
+        }
+
+        return newest;
+    }
+
     private Checkpoints.CheckpointInfo? ResumePoint(string? resumeFrom, CheckpointStore? checkpoints)
     {
         if (string.IsNullOrEmpty(resumeFrom))
@@ -580,6 +600,9 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
 
         return output;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} attempt {Attempt} was started without resumeFrom; resuming from the newest complete checkpoint, step {Step}")]
+    private static partial void LogResumingFromNewest(ILogger logger, string job, int attempt, long step);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Starting job {Job} attempt {Attempt} on {Device} (resume from {ResumeFrom})")]
     private static partial void LogStarting(ILogger logger, string job, int attempt, DeviceType device, string resumeFrom);

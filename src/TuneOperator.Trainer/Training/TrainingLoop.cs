@@ -157,6 +157,7 @@ public sealed class TrainingLoop(ILogger<TrainingLoop>? logger = null, TimeProvi
                 session.Step++;
                 var stepStart = time.GetTimestamp();
                 var (loss, gradientNorm, learningRate, tokens) = TrainStep(session, schedule);
+                NativeHeapTrim.AfterStep(session.Step);
                 stepsThisRun++;
                 session.LastLearningRate = learningRate;
                 session.Losses.Add(new StepLoss(session.Step, loss));

@@ -58,7 +58,7 @@ public sealed class EngineHostTests : IDisposable
         Assert.Equal([1L, 2, 3, 4, 5, 6], events.Where(e => e.Progress is not null).Select(e => e.Progress.Step));
         Assert.Equal([3L, 6], events.Where(e => e.CheckpointSaved is not null).Select(e => e.CheckpointSaved.Step));
         Assert.All(events.Where(e => e.CheckpointSaved is not null), e => Assert.True(Directory.Exists(e.CheckpointSaved.Path)));
-        Assert.Equal([3L, 6], events.Where(e => e.Eval is not null).Select(e => e.Eval.Step));
+        Assert.Equal([0L, 3, 6], events.Where(e => e.Eval is not null).Select(e => e.Eval.Step)); // step 0: the baseline before training
         Assert.Equal(events.Select(e => e.Sequence).Order(), events.Select(e => e.Sequence));
         var status = await connection.GetStatusAsync(Ct);
         Assert.Equal(TrainerPhase.Succeeded, status.Phase);

@@ -113,8 +113,8 @@ internal sealed class EngineTestKit : IDisposable
             Output = new OutputSpec { Location = output },
         };
 
-    public static TrainingRequest Request(FineTuneJobSpec spec, string? resumeFrom = null)
-        => new("uid-1", "ml", "job", 1, JsonSerializer.Serialize(spec, ApiJson.Options), resumeFrom);
+    public static TrainingRequest Request(FineTuneJobSpec spec, string? resumeFrom = null, int attempt = 1)
+        => new("uid-1", "ml", "job", attempt, JsonSerializer.Serialize(spec, ApiJson.Options), resumeFrom);
 
     public void Dispose()
     {

@@ -129,6 +129,34 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_later_attempt_started_without_resumeFrom_continues_from_the_newest_complete_checkpoint()
+    {
+        // The operator can miss the last checkpoint (a trainer checkpointing on SIGTERM after its event stream closed):
+        // attempt 2 then starts without resumeFrom and must not train again from step 1.
+        var train = kit.WriteChats("train.jsonl", EngineTestKit.CopyRows(3).Take(96));
+        var spec = kit.Plan(train, DatasetFormat.Chat, kit.PathOf("retry-out"));
+        spec.Hyperparameters.MaxSteps = 8;
+        spec.Checkpoint = new CheckpointSpec { Location = kit.PathOf("retry-checkpoints"), EverySteps = 100, KeepLast = 2 };
+
+        var control = new TrainingControl();
+        var first = new RecordingReporter((_, report) =>
+        {
+            if (report is Progress { Step: 3 })
+            {
+                control.Stop(graceful: true);
+            }
+        });
+        Assert.True((await EngineTestKit.Runner().RunAsync(EngineTestKit.Request(spec), control, first, Ct)).Stopped);
+        Assert.Equal(3, Assert.Single(first.Checkpoints).Step);
+
+        var second = new RecordingReporter();
+        var retried = await EngineTestKit.Runner().RunAsync(EngineTestKit.Request(spec, attempt: 2), new TrainingControl(), second, Ct);
+
+        Assert.NotNull(retried.Completed);
+        Assert.Equal(Enumerable.Range(4, 5).Select(s => (long)s), second.Progresses.Select(p => p.Step));
+    }
+
+    [Fact]
     public async Task A_malformed_dataset_fails_permanently_with_InvalidDataset_naming_the_line()
     {
         var valid = File.ReadAllLines(kit.WriteChats("valid.jsonl", EngineTestKit.CopyRows(3).Take(2)));

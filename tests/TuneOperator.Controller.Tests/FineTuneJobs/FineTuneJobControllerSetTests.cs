@@ -19,16 +19,7 @@ public sealed class FineTuneJobControllerSetTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static FineTuneJob NewJob(string name) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
-        Spec = new FineTuneJobSpec
-        {
-            Model = new ModelSpec { Source = "pvc://models/base" },
-            Dataset = new DatasetSpec { Train = "pvc://data/train.jsonl", Format = DatasetFormat.Instruction },
-            Output = new OutputSpec { Location = "pvc://results/" + name },
-        },
-    };
+    private static FineTuneJob NewJob(string name) => TestJobs.Minimal(name);
 
     private sealed record Harness(KubeApiFake Fake, Kubernetes Client, OperatorHost Host, OperatorMetrics Metrics) : IAsyncDisposable
     {

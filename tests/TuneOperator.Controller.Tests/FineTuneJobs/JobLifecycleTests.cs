@@ -18,16 +18,7 @@ public sealed class JobLifecycleTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static FineTuneJob NewJob(string name) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
-        Spec = new FineTuneJobSpec
-        {
-            Model = new ModelSpec { Source = "pvc://models/base" },
-            Dataset = new DatasetSpec { Train = "pvc://data/train.jsonl", Format = DatasetFormat.Instruction },
-            Output = new OutputSpec { Location = "pvc://results/" + name },
-        },
-    };
+    private static FineTuneJob NewJob(string name) => TestJobs.Minimal(name);
 
     private static async Task<(KubeApiFake Fake, Kubernetes Client)> StartFakeAsync()
     {

@@ -60,6 +60,25 @@ public sealed class ReferenceImplementationTests : IDisposable
     }
 
     [Fact]
+    public async Task Hugging_Faces_own_safetensors_parser_reads_the_exported_model_and_adapter_headers()
+    {
+        var node = Run("node", ["--version"]);
+        Assert.SkipWhen(node is null || node.ExitCode != 0, "node is not installed (apt-get install nodejs): @huggingface/hub cannot run.");
+        var (baseDirectory, adapterDirectory) = await TrainBaseAndAdapter();
+
+        foreach (var file in new[] { Path.Combine(baseDirectory, SafetensorsCheckpoint.SingleFileName), Path.Combine(adapterDirectory, ModelExporter.AdapterWeightsFileName) })
+        {
+            var result = Run("node", [Tool("hub_safetensors.mjs"), Repository.Root, file])!;
+            Assert.True(result.ExitCode == 0, result.ToString());
+            using var parsed = JsonDocument.Parse(result.Output);
+            AssertLayout(file, parsed.RootElement.GetProperty("tensors"));
+            using var ours = SafetensorsFile.Open(file);
+            var elements = ours.Header.Tensors.Values.Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
+            Assert.Equal(elements, parsed.RootElement.GetProperty("parameterCount").GetProperty("F32").GetInt64());
+        }
+    }
+
+    [Fact]
     public async Task The_reference_js_tokenizer_reads_the_exported_tokenizer_and_gives_our_ids()
     {
         var node = Run("node", ["--version"]);

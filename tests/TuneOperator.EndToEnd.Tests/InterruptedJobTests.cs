@@ -39,10 +39,10 @@ public sealed class InterruptedJobTests
 
         var status = done.Status!;
         cluster.Expect(status.Phase == JobPhase.Succeeded && Conditions.IsTrue(status.Conditions, ConditionTypes.Ready), "the job Succeeded and Ready", name);
-        var steps = seen.Where(e => e.Progress is not null).Select(e => e.Progress.Step).ToList();
+        var steps = ProgressSteps(seen);
         cluster.Expect(steps.Count > 0 && steps[0] == checkpoint.Step + 1,
             $"the second attempt's first step to be {checkpoint.Step + 1} (after the checkpoint), not {(steps.Count > 0 ? steps[0] : -1)}", name);
-        cluster.Expect(steps.SequenceEqual(Enumerable.Range((int)checkpoint.Step + 1, Steps - (int)checkpoint.Step).Select(s => (long)s)),
+        cluster.Expect(RanOnceAfter(steps, checkpoint.Step),
             $"the second attempt to run steps {checkpoint.Step + 1}..{Steps} once each, ran [{string.Join(",", steps)}]", name);
         cluster.Expect(seen.Any(e => e.Completed is not null), "the second attempt's completed event", name);
         cluster.Expect(status.Progress?.Step == Steps && status.Output is { Path.Length: > 0 }, $"progress at step {Steps} and an output", name);
@@ -137,8 +137,8 @@ public sealed class InterruptedJobTests
 
         var status = done.Status!;
         cluster.Expect(status.Phase == JobPhase.Succeeded, "the job Succeeded", name);
-        var steps = seen.Where(e => e.Progress is not null).Select(e => e.Progress.Step).ToList();
-        cluster.Expect(steps.SequenceEqual(Enumerable.Range((int)at + 1, Steps - (int)at).Select(s => (long)s)),
+        var steps = ProgressSteps(seen);
+        cluster.Expect(RanOnceAfter(steps, at),
             $"the resumed attempt to run steps {at + 1}..{Steps} once each, ran [{string.Join(",", steps)}]", name);
         cluster.Expect(status.Failures == 0 && status.Restarts == 1 && stillSuspended.Status!.Failures == 0,
             $"a suspend to be a restart, not a failure (failures {status.Failures}, restarts {status.Restarts})", name);
@@ -167,8 +167,16 @@ public sealed class InterruptedJobTests
         var status = done.Status!;
         cluster.Expect(status.Phase == JobPhase.Succeeded, "the job Succeeded despite backoffLimit 0", name);
         cluster.Expect(status.Failures == 0 && status.Restarts == 1, $"a preemption to be a restart, not a failure (failures {status.Failures}, restarts {status.Restarts})", name);
-        var steps = seen.Where(e => e.Progress is not null).Select(e => e.Progress.Step).ToList();
+        var steps = ProgressSteps(seen);
         cluster.Expect(steps.Count > 0 && steps[0] == at + 1, $"the second attempt to resume at step {at + 1}, after the preemption checkpoint, not {(steps.Count > 0 ? steps[0] : -1)}", name);
         cluster.Expect(status.Checkpoints![0].Step == at, $"the preemption checkpoint (step {at}) in status", name);
     }
+
+    // The steps a trainer reported progress for, in the order it reported them.
+    private static List<long> ProgressSteps(IReadOnlyList<TrainerEvent> events) =>
+        events.Where(e => e.Progress is not null).Select(e => e.Progress.Step).ToList();
+
+    // True when the attempt ran every step after `resumedAfter` up to the last one, once each and in order.
+    private static bool RanOnceAfter(List<long> steps, long resumedAfter) =>
+        steps.SequenceEqual(Enumerable.Range((int)resumedAfter + 1, Steps - (int)resumedAfter).Select(s => (long)s));
 }

@@ -525,7 +525,7 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
     // never resumes on its own: what lies there then is not this run's.
     private Checkpoints.CheckpointInfo? NewestForRetry(TrainingRequest request, CheckpointStore? checkpoints)
     {
-        if (request.Attempt <= 1 || checkpoints is null || !string.IsNullOrEmpty(request.ResumeFrom))
+        if (request.Attempt <= 1 || checkpoints is null)
         {
             return null;
         }

@@ -15,8 +15,7 @@ public sealed class RequestCounter
     /// <param name="verb">e.g. <c>create</c>, <c>list</c>, <c>watch</c>.</param>
     /// <param name="resource">A plural (<c>pods</c>) or plural.group; null for all resources.</param>
     public long Count(string verb, string? resource = null) =>
-        _counts.Where(c => c.Key.Verb == verb && (resource is null || c.Key.Resource == resource || (c.Key.Resource.Split('.')[0] == resource && !resource.Contains('.', StringComparison.Ordinal))))
-            .Sum(c => c.Value);
+        _counts.Where(c => c.Key.Verb == verb && (resource is null || Matches(c.Key.Resource, resource))).Sum(c => c.Value);
 
     /// <summary>
     /// How many objects of this resource were really created (a create answered 201, dry runs excluded). Unlike
@@ -24,9 +23,7 @@ public sealed class RequestCounter
     /// idempotent controller may send when its cache lags.
     /// </summary>
     /// <param name="resource">A plural (<c>pods</c>) or plural.group.</param>
-    public long Created(string resource) =>
-        _created.Where(c => c.Key == resource || (c.Key.Split('.')[0] == resource && !resource.Contains('.', StringComparison.Ordinal)))
-            .Sum(c => c.Value);
+    public long Created(string resource) => _created.Where(c => Matches(c.Key, resource)).Sum(c => c.Value);
 
     /// <summary>Sets every count back to zero.</summary>
     public void Reset()
@@ -38,4 +35,8 @@ public sealed class RequestCounter
     internal void Record(string verb, string resource) => _counts.AddOrUpdate((verb, resource), 1, (_, n) => n + 1);
 
     internal void RecordCreated(string resource) => _created.AddOrUpdate(resource, 1, (_, n) => n + 1);
+
+    // A recorded plural.group matches itself and, when the query names no group, its bare plural.
+    private static bool Matches(string recorded, string resource) =>
+        recorded == resource || (recorded.Split('.')[0] == resource && !resource.Contains('.', StringComparison.Ordinal));
 }

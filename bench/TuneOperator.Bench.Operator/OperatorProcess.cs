@@ -63,16 +63,23 @@ internal sealed class OperatorProcess : IAsyncDisposable
             """);
         var healthPort = FreePort();
         var metricsPort = FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        // A .dll runs on the JIT runtime through `dotnet`; anything else is a native (AOT-published) executable.
+        var viaDotnet = operatorDll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var start = new ProcessStartInfo(viaDotnet ? "dotnet" : operatorDll)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workDirectory,
         };
+        if (viaDotnet)
+        {
+            start.ArgumentList.Add(operatorDll);
+        }
+
         foreach (var arg in new[]
         {
-            operatorDll, "--kubeconfig", kubeconfig, "--trainer-image", "tune-trainer:bench",
+            "--kubeconfig", kubeconfig, "--trainer-image", "tune-trainer:bench",
             "--health-port", healthPort.ToString(CultureInfo.InvariantCulture), "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture),
             "--workers", workers.ToString(CultureInfo.InvariantCulture), "--leader-elect", leaderElection ? "true" : "false",
             "--lease-namespace", "default", "--Operator:DebugEndpoints=true",

@@ -135,7 +135,7 @@ public sealed partial class RunEndToEndTests : IDisposable
         Assert.True(status.Metrics.ContainsKey(MetricNames.TrainLoss));
         Assert.Equal([3L, 6L], status.Checkpoints!.Select(c => c.Step));
         Assert.All(status.Checkpoints!, c => Assert.True(Directory.Exists(LocalManifest.ToLocalPath(c.Path)), c.Path));
-        Assert.All(status.Checkpoints!, c => Assert.Matches("^[0-9a-f]{64}$", c.Sha256));
+        Assert.All(status.Checkpoints!, c => Assert.Matches("^sha256:[0-9a-f]{64}$", c.Sha256));
         var output = LocalManifest.ToLocalPath(status.Output!.Path);
         Assert.Equal(Path.Combine(folder, "out", "tiny"), output);
         Assert.True(File.Exists(Path.Combine(output, "model.safetensors")));

@@ -23,6 +23,11 @@ public sealed class RunStatusTracker
         Status = previous ?? new FineTuneJobStatus();
         Status.Phase = JobPhase.Pending;
         Status.Checkpoints ??= [];
+        foreach (var checkpoint in Status.Checkpoints.Append(Status.BestCheckpoint).OfType<CheckpointStatus>())
+        {
+            checkpoint.Sha256 = CheckpointDigest(checkpoint.Sha256 ?? string.Empty);
+        }
+
         Status.Metrics ??= [];
         Status.StartTime ??= time.GetUtcNow();
         Status.CompletionTime = null;
@@ -166,7 +171,7 @@ public sealed class RunStatusTracker
         {
             Step = info.Step,
             Path = info.Path,
-            Sha256 = string.IsNullOrEmpty(info.Sha256) ? null : info.Sha256,
+            Sha256 = CheckpointDigest(info.Sha256),
             Metric = string.IsNullOrEmpty(info.MetricName) ? null : info.Metric,
             Time = info.Time?.ToDateTimeOffset() ?? time.GetUtcNow(),
         };
@@ -253,6 +258,10 @@ public sealed class RunStatusTracker
     }
 
     private static string? Empty(string value) => string.IsNullOrEmpty(value) ? null : value;
+
+    // The checkpoint's digest as sha256:<hex>; trainers before the prefix was introduced sent plain hex.
+    private static string? CheckpointDigest(string value) =>
+        value.Length == 64 && value.All(char.IsAsciiHexDigit) ? "sha256:" + value.ToLowerInvariant() : Empty(value);
 
     private static bool IsHigherBetter(string metricName) =>
         metricName.Contains("accuracy", StringComparison.OrdinalIgnoreCase) || metricName.Contains("f1", StringComparison.OrdinalIgnoreCase)

@@ -93,7 +93,7 @@ public static class TrainerViewFolder
         {
             Step = info.Step,
             Path = info.Path,
-            Sha256 = Empty(info.Sha256),
+            Sha256 = CheckpointDigest(info.Sha256),
             Metric = string.IsNullOrEmpty(info.MetricName) || !double.IsFinite(info.Metric) ? null : info.Metric,
             Time = info.Time?.ToDateTimeOffset(),
         };
@@ -165,4 +165,8 @@ public static class TrainerViewFolder
             : candidate > best;
 
     private static string? Empty(string value) => string.IsNullOrEmpty(value) ? null : value;
+
+    // The checkpoint's digest as sha256:<hex>; trainers before the prefix was introduced sent plain hex.
+    private static string? CheckpointDigest(string value) =>
+        value.Length == 64 && value.All(char.IsAsciiHexDigit) ? "sha256:" + value.ToLowerInvariant() : Empty(value);
 }

@@ -12,8 +12,14 @@ namespace TuneOperator.Trainer.Checkpoints;
 /// <param name="Files">Every file of the checkpoint except the manifest.</param>
 public sealed record CheckpointManifest(int FormatVersion, int Step, DateTimeOffset CreatedAt, string? MetricName, double? MetricValue, IReadOnlyList<CheckpointFile> Files)
 {
-    /// <summary>The layout version this code writes.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>
+    /// The layout version this code writes: 2, whose file digests are <c>sha256:&lt;hex&gt;</c>. Version 1 (plain hex
+    /// digests, otherwise the same) is still read, so checkpoints of earlier versions resume.
+    /// </summary>
+    public const int CurrentFormatVersion = 2;
+
+    /// <summary>The oldest layout version this code reads.</summary>
+    public const int FirstFormatVersion = 1;
 
     /// <summary>The manifest's file name.</summary>
     public const string FileName = "manifest.json";

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace TuneOperator.Trainer.Checkpoints;
@@ -7,7 +6,8 @@ namespace TuneOperator.Trainer.Checkpoints;
 /// <summary>
 /// Checkpoint directories under one root: <c>checkpoint-00000042</c> for step 42. A checkpoint is written into a
 /// <c>.tmp-…</c> directory, its manifest last, and only then renamed into place, so a crash leaves at most a
-/// temporary directory, which is never taken for a checkpoint.
+/// temporary directory, which is never taken for a checkpoint. <see cref="CompleteInterruptedSaves"/> finishes a save
+/// that crashed after its manifest was written, and puts back a checkpoint that was being replaced.
 /// </summary>
 public sealed class CheckpointStore
 {
@@ -16,6 +16,9 @@ public sealed class CheckpointStore
 
     /// <summary>The prefix of directories being written.</summary>
     public const string TemporaryPrefix = ".tmp-";
+
+    /// <summary>The prefix of a checkpoint being replaced by a new one of the same step (removed once the new one is in place).</summary>
+    public const string RetiredPrefix = TemporaryPrefix + "retired-";
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private readonly TimeProvider timeProvider;
@@ -68,7 +71,7 @@ public sealed class CheckpointStore
             var final = PathOf(step);
             if (Directory.Exists(final))
             {
-                var retired = Path.Combine(Root, $"{TemporaryPrefix}retired-{step:D8}-{Guid.NewGuid():N}");
+                var retired = Path.Combine(Root, $"{RetiredPrefix}{step:D8}-{Guid.NewGuid():N}");
                 Directory.Move(final, retired);
                 Directory.Move(temporary, final);
                 Directory.Delete(retired, recursive: true);
@@ -133,9 +136,14 @@ public sealed class CheckpointStore
                 return new CheckpointVerification(null, $"{directory}: {file.Path} has {actual.Size} bytes, the manifest records {file.Size}.");
             }
 
-            if (!string.Equals(actual.Sha256, file.Sha256, StringComparison.Ordinal))
+            if (!Sha256Digest.TryNormalize(file.Sha256, out var recorded))
             {
-                return new CheckpointVerification(null, $"{directory}: {file.Path} has SHA-256 {actual.Sha256}, the manifest records {file.Sha256}; the file is corrupted.");
+                return new CheckpointVerification(null, $"{directory}: the manifest records '{file.Sha256}' as the digest of {file.Path}, which is not a SHA-256 digest (sha256:<64 hex digits>).");
+            }
+
+            if (!string.Equals(actual.Sha256, recorded, StringComparison.Ordinal))
+            {
+                return new CheckpointVerification(null, $"{directory}: {file.Path} has {actual.Sha256}, the manifest records {recorded}; the file is corrupted.");
             }
         }
 
@@ -181,9 +189,62 @@ public sealed class CheckpointStore
         return deleted;
     }
 
-    /// <summary>Deletes temporary directories left by interrupted writes (call when no write is in progress).</summary>
+    /// <summary>
+    /// Finishes saves a crash interrupted (call when no write is in progress): a temporary directory whose manifest is
+    /// complete and whose files have the recorded sizes is renamed into place when its step has no checkpoint, and a
+    /// checkpoint that was being replaced is put back when its replacement never arrived (or removed when it did).
+    /// Nothing that could be the only copy of a checkpoint is deleted.
+    /// </summary>
+    /// <returns>The steps whose checkpoint was put in place.</returns>
+    public IReadOnlyList<int> CompleteInterruptedSaves()
+    {
+        var restored = new List<int>();
+        var pending = TemporaryPrefix + DirectoryPrefix;
+        foreach (var directory in Directory.EnumerateDirectories(Root, pending + "*").Order(StringComparer.Ordinal))
+        {
+            if (StepOf(directory, pending) is not { } step || Directory.Exists(PathOf(step)))
+            {
+                continue;
+            }
+
+            var (manifest, _) = ReadManifest(directory, step);
+            if (manifest is not null && manifest.Files.All(f => SizeMatches(directory, f)))
+            {
+                Directory.Move(directory, PathOf(step));
+                restored.Add(step);
+            }
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(Root, RetiredPrefix + "*").Order(StringComparer.Ordinal))
+        {
+            if (StepOf(directory, RetiredPrefix) is not { } step)
+            {
+                continue;
+            }
+
+            if (Directory.Exists(PathOf(step)))
+            {
+                // The replacement is in place: the retired copy is what the save meant to remove.
+                Directory.Delete(directory, recursive: true);
+            }
+            else
+            {
+                Directory.Move(directory, PathOf(step));
+                restored.Add(step);
+            }
+        }
+
+        return restored;
+    }
+
+    /// <summary>
+    /// Finishes interrupted saves (<see cref="CompleteInterruptedSaves"/>), then deletes the temporary directories that
+    /// are left: writes that never completed (call when no write is in progress).
+    /// </summary>
+    /// <returns>The number of directories deleted.</returns>
     public int DeleteIncomplete()
     {
+        CompleteInterruptedSaves();
         var count = 0;
         foreach (var directory in Directory.EnumerateDirectories(Root, TemporaryPrefix + "*"))
         {
@@ -197,8 +258,8 @@ public sealed class CheckpointStore
     private static CheckpointFile Describe(string directory, string relative)
     {
         using var stream = File.OpenRead(Path.Combine(directory, relative));
-        var digest = SHA256.HashData(stream);
-        return new CheckpointFile(relative, stream.Length, Convert.ToHexStringLower(digest));
+        var digest = Sha256Digest.Of(stream);
+        return new CheckpointFile(relative, stream.Length, digest);
     }
 
     private static bool SizeMatches(string directory, CheckpointFile file)
@@ -207,7 +268,19 @@ public sealed class CheckpointStore
         return info.Exists && info.Length == file.Size;
     }
 
-    private static (CheckpointManifest? Manifest, string? Problem) ReadManifest(string directory)
+    private static int? StepOf(string directory, string prefix)
+    {
+        var name = Path.GetFileName(directory);
+        return name.Length >= prefix.Length + 8
+            && int.TryParse(name.AsSpan(prefix.Length, 8), NumberStyles.None, CultureInfo.InvariantCulture, out var step)
+            ? step
+            : null;
+    }
+
+    private static (CheckpointManifest? Manifest, string? Problem) ReadManifest(string directory) => ReadManifest(directory, expectedStep: null);
+
+    // expectedStep: the step a temporary directory's name records; null takes it from the checkpoint directory's name.
+    private static (CheckpointManifest? Manifest, string? Problem) ReadManifest(string directory, int? expectedStep)
     {
         var path = Path.Combine(directory, CheckpointManifest.FileName);
         if (!File.Exists(path))
@@ -225,13 +298,13 @@ public sealed class CheckpointStore
             return (null, $"{directory}: {CheckpointManifest.FileName} is not valid JSON ({exception.Message}).");
         }
 
-        if (manifest is null || manifest.Files is null || manifest.FormatVersion != CheckpointManifest.CurrentFormatVersion)
+        if (manifest is null || manifest.Files is null || manifest.FormatVersion is < CheckpointManifest.FirstFormatVersion or > CheckpointManifest.CurrentFormatVersion)
         {
             return (null, $"{directory}: {CheckpointManifest.FileName} is incomplete or of an unknown format version.");
         }
 
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
-        if (name != DirectoryPrefix + manifest.Step.ToString("D8", CultureInfo.InvariantCulture))
+        if (expectedStep is { } expected ? manifest.Step != expected : name != DirectoryPrefix + manifest.Step.ToString("D8", CultureInfo.InvariantCulture))
         {
             return (null, $"{directory}: the manifest records step {manifest.Step}, which does not match the directory name.");
         }
@@ -247,7 +320,7 @@ public sealed class CheckpointStore
     private static CheckpointInfo Info(string directory, CheckpointManifest manifest)
     {
         using var stream = File.OpenRead(Path.Combine(directory, CheckpointManifest.FileName));
-        var digest = Convert.ToHexStringLower(SHA256.HashData(stream));
+        var digest = Sha256Digest.Of(stream);
         return new CheckpointInfo(manifest.Step, directory, digest, manifest.CreatedAt, manifest.MetricName, manifest.MetricValue);
     }
 }

@@ -3,25 +3,31 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TuneOperator.Api;
+using TuneOperator.Trainer.Export;
 
 namespace TuneOperator.Trainer.Engine;
 
 /// <summary>The digests of a run's lineage: model directories, the spec. All are <c>sha256:&lt;hex&gt;</c>.</summary>
 public static class ContentDigest
 {
+    private static readonly string[] Excluded = [CheckpointSpec.DefaultFolderName, ExportDirectory.StagingFolderName, ExportDirectory.PreviousFolderName];
+
     /// <summary>
-    /// The digest of every file under <paramref name="directory"/>: SHA-256 over the sorted relative paths, each followed
-    /// by the SHA-256 of its contents, so renaming, adding or changing any file changes it. A top-level
-    /// <c>checkpoints</c> folder (the default checkpoint location under an output) is not model content and is left out.
+    /// The digest of a model directory: SHA-256 over the sorted relative paths of its model files, each followed by the
+    /// SHA-256 of its contents, so renaming, adding or changing any of them changes it. The model files are the ones the
+    /// export manifest lists (<see cref="ExportManifest.FileName"/>: an output's checkpoints and other kept files are not
+    /// the model), or, in a directory no export wrote, every file except a top-level <c>checkpoints</c> folder (the
+    /// default checkpoint location under an output) and an interrupted export's staging folders.
     /// </summary>
     public static string OfDirectory(string directory, CancellationToken cancellationToken = default)
     {
         var root = Path.GetFullPath(directory);
-        var checkpoints = CheckpointSpec.DefaultFolderName + "/";
-        var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
-            .Where(relative => !relative.StartsWith(checkpoints, StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal);
+        var files = ExportDirectory.ReadManifest(root) is { } manifest
+            ? manifest.Files.Select(f => f.Path).Order(StringComparer.Ordinal)
+            : Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
+                .Where(relative => !Excluded.Any(folder => relative.StartsWith(folder + "/", StringComparison.Ordinal)))
+                .Order(StringComparer.Ordinal);
         using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var relative in files)
         {

@@ -106,6 +106,8 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
         reporter.Phase(TrainerPhase.Loading);
         var spec = ParsePlan(request.PlanJson);
         var locations = new PlanLocations(paths);
+        // First of all: an export a crash interrupted may hold this job's checkpoints until it is resolved.
+        RecoverExport(request.JobName, locations.Resolve(spec.Output.Location, "output.location"));
         var labels = spec.Objective.Type == ObjectiveType.Classification
             ? spec.Objective.Classification?.Labels is { Count: >= 2 } named
                 ? named
@@ -153,6 +155,11 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
         var checkpoints = spec.Checkpoint.LocationOrDefault(spec.Output.Location) is { } checkpointLocation
             ? new CheckpointStore(locations.Resolve(checkpointLocation, "checkpoint.location"), time)
             : null;
+        foreach (var step in checkpoints?.CompleteInterruptedSaves() ?? [])
+        {
+            LogCheckpointRestored(logger, request.JobName, step);
+        }
+
         var resumeFrom = ResumePoint(request.ResumeFrom, checkpoints) ?? NewestForRetry(request, checkpoints);
         var (primary, higherIsBetter) = earlyStopping is not null
             ? (earlyStopping.Metric, earlyStopping.Mode == EarlyStoppingMode.Max)
@@ -554,6 +561,20 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
         return found ?? throw new PlanException($"resumeFrom '{resumeFrom}' ({directory}) is not a complete checkpoint; resume from a checkpoint the trainer reported.");
     }
 
+    private void RecoverExport(string job, string output)
+    {
+        var recovery = ExportDirectory.Recover(output);
+        foreach (var action in recovery.Actions)
+        {
+            LogExportRecovered(logger, job, action);
+        }
+
+        foreach (var leftover in recovery.LeftInPlace)
+        {
+            LogExportLeftover(logger, job, leftover, output);
+        }
+    }
+
     private static TrainingOptions OptionsOf(FineTuneJobSpec spec, Device device)
     {
         var hyper = spec.Hyperparameters;
@@ -615,6 +636,15 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} exported to {Output} ({Digest})")]
     private static partial void LogExported(ILogger logger, string job, string output, string digest);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: an interrupted export was resolved: {Action}")]
+    private static partial void LogExportRecovered(ILogger logger, string job, string action);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: {Leftover}, left by an interrupted export, still holds files whose names {Output} already has; it is kept for you to sort out")]
+    private static partial void LogExportLeftover(ILogger logger, string job, string leftover, string output);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: the checkpoint of step {Step}, whose save a crash interrupted, was put in place")]
+    private static partial void LogCheckpointRestored(ILogger logger, string job, int step);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed unexpectedly")]
     private static partial void LogUnexpected(ILogger logger, string job, Exception exception);

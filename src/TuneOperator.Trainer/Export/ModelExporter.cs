@@ -12,8 +12,8 @@ namespace TuneOperator.Trainer.Export;
 /// <summary>
 /// Writes models in Hugging Face layout (config.json, model.safetensors, tokenizer files) and LoRA adapters in
 /// PEFT's layout (adapter_config.json, adapter_model.safetensors), and loads adapters back onto a base model.
-/// Every directory is written to a temporary sibling and renamed into place; a <c>checkpoints</c> subfolder of an
-/// existing directory (the default checkpoint location, <c>&lt;output&gt;/checkpoints</c>) is carried over, not wiped.
+/// Exports go through <see cref="ExportDirectory"/>: staged, then swapped in replacing only the export's own files, so
+/// checkpoints and anything else kept in the output directory stay where they are.
 /// </summary>
 public static class ModelExporter
 {
@@ -23,14 +23,18 @@ public static class ModelExporter
     /// <summary>The adapter weights' file name.</summary>
     public const string AdapterWeightsFileName = "adapter_model.safetensors";
 
+    /// <summary>The format <see cref="SaveModel"/> records in the export manifest.</summary>
+    public const string MergedFormat = "merged";
+
+    /// <summary>The format <see cref="SaveAdapter"/> records in the export manifest.</summary>
+    public const string AdapterFormat = "adapter";
+
     /// <summary>The tokenizer and generation files copied from the base model when present.</summary>
     public static IReadOnlyList<string> TokenizerFiles { get; } =
     [
         "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "vocab.json",
         "merges.txt", "added_tokens.json", "chat_template.jinja", "generation_config.json",
     ];
-
-    private static readonly string[] Kept = [CheckpointSpec.DefaultFolderName];
 
     private static readonly Dictionary<string, string> Metadata = new(StringComparer.Ordinal) { ["format"] = "pt" };
 
@@ -60,12 +64,12 @@ public static class ModelExporter
         }
 
         var config = model.Config with { TorchDtype = SafetensorsTensors.ToTorchDtypeName(dtype) };
-        AtomicDirectory.Write(directory, temporary =>
+        ExportDirectory.Write(directory, MergedFormat, temporary =>
         {
             config.Save(temporary);
             SafetensorsWriter.Write(Path.Combine(temporary, SafetensorsCheckpoint.SingleFileName), specs, DataOf, Metadata);
             CopyTokenizerFiles(options.TokenizerSource, temporary);
-        }, Kept);
+        });
     }
 
     /// <summary>Saves the adapter of <paramref name="model"/> in PEFT's layout.</summary>
@@ -97,12 +101,12 @@ public static class ModelExporter
             ["layers_pattern"] = null,
             ["revision"] = null,
         };
-        AtomicDirectory.Write(directory, temporary =>
+        ExportDirectory.Write(directory, AdapterFormat, temporary =>
         {
             File.WriteAllText(Path.Combine(temporary, AdapterConfigFileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
             SafetensorsWriter.Write(Path.Combine(temporary, AdapterWeightsFileName), entries, Metadata);
             CopyTokenizerFiles(tokenizerSource, temporary);
-        }, Kept);
+        });
     }
 
     /// <summary>

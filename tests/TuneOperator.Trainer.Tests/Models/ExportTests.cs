@@ -158,14 +158,14 @@ public sealed class ExportTests
     }
 
     [Fact]
-    public void Exporting_into_an_output_keeps_its_checkpoints_folder_and_replaces_the_model_files()
+    public void Exporting_into_an_output_keeps_its_checkpoints_and_other_files_and_replaces_the_model_files()
     {
         using var directory = new TempDirectory();
         var output = directory.Combine("output");
         var checkpoint = Path.Combine(output, "checkpoints", "step-00000004");
         Directory.CreateDirectory(checkpoint);
         File.WriteAllText(Path.Combine(checkpoint, "trainer_state.json"), "{\"step\":4}");
-        File.WriteAllText(Path.Combine(output, "stale.bin"), "from an earlier export");
+        File.WriteAllText(Path.Combine(output, "notes.bin"), "the user's");
         using var model = ModelFactory.Create(TinyModels.Llama(), seed: 1);
 
         ModelExporter.SaveModel(model, output);
@@ -174,37 +174,12 @@ public sealed class ExportTests
         ModelExporter.SaveModel(second, output);
 
         Assert.Equal("{\"step\":4}", File.ReadAllText(Path.Combine(checkpoint, "trainer_state.json")));
-        Assert.False(File.Exists(Path.Combine(output, "stale.bin")));
+        Assert.Equal("the user's", File.ReadAllText(Path.Combine(output, "notes.bin")));
         Assert.True(File.Exists(Path.Combine(output, "config.json")));
         Assert.True(File.Exists(Path.Combine(output, SafetensorsCheckpoint.SingleFileName)));
         Assert.Equal(["output"], Directory.EnumerateFileSystemEntries(directory.Path).Select(Path.GetFileName));
         Assert.Equal(digest, ContentDigest.OfDirectory(output, TestContext.Current.CancellationToken));
         File.WriteAllText(Path.Combine(checkpoint, "trainer_state.json"), "{\"step\":8}");
         Assert.Equal(digest, ContentDigest.OfDirectory(output, TestContext.Current.CancellationToken));
-    }
-
-    [Fact]
-    public void A_failed_write_leaves_the_directory_and_its_checkpoints_as_they_were()
-    {
-        using var directory = new TempDirectory();
-        var output = directory.Combine("output");
-        Directory.CreateDirectory(Path.Combine(output, "checkpoints"));
-        File.WriteAllText(Path.Combine(output, "checkpoints", "keep.txt"), "kept");
-        File.WriteAllText(Path.Combine(output, "model.txt"), "old");
-
-        Assert.Throws<IOException>(() => AtomicDirectory.Write(output, temporary =>
-        {
-            File.WriteAllText(Path.Combine(temporary, "model.txt"), "new");
-            throw new IOException("disk full");
-        }, ["checkpoints"]));
-        Assert.Equal("old", File.ReadAllText(Path.Combine(output, "model.txt")));
-        Assert.Equal("kept", File.ReadAllText(Path.Combine(output, "checkpoints", "keep.txt")));
-        Assert.Equal(["output"], Directory.EnumerateFileSystemEntries(directory.Path).Select(Path.GetFileName));
-
-        AtomicDirectory.Write(output, temporary => File.WriteAllText(Path.Combine(temporary, "model.txt"), "new"), ["checkpoints"]);
-
-        Assert.Equal("new", File.ReadAllText(Path.Combine(output, "model.txt")));
-        Assert.Equal("kept", File.ReadAllText(Path.Combine(output, "checkpoints", "keep.txt")));
-        Assert.Equal(["output"], Directory.EnumerateFileSystemEntries(directory.Path).Select(Path.GetFileName));
     }
 }

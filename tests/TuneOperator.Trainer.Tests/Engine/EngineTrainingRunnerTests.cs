@@ -157,6 +157,50 @@ public sealed class EngineTrainingRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Checkpoints_inside_the_output_survive_a_crashed_export_and_the_export_after_the_resume()
+    {
+        // checkpoint.location inside the output, but not the default folder; the user keeps a file there too.
+        var train = kit.WriteChats("train.jsonl", EngineTestKit.CopyRows(3).Take(96));
+        var output = kit.PathOf("shared-out");
+        var spec = kit.Plan(train, DatasetFormat.Chat, output);
+        spec.Hyperparameters.MaxSteps = 6;
+        spec.Checkpoint = new CheckpointSpec { Location = output + "/runs/a", EverySteps = 100, KeepLast = 2 };
+        Directory.CreateDirectory(output);
+        File.WriteAllText(Path.Combine(output, "notes.txt"), "mine");
+
+        var control = new TrainingControl();
+        var first = new RecordingReporter((_, report) =>
+        {
+            if (report is Progress { Step: 3 })
+            {
+                control.Stop(graceful: true);
+            }
+        });
+        Assert.True((await EngineTestKit.Runner().RunAsync(EngineTestKit.Request(spec), control, first, Ct)).Stopped);
+        var checkpoint = Assert.Single(first.Checkpoints);
+        Assert.Matches("^sha256:[0-9a-f]{64}$", checkpoint.Sha256);
+
+        // The earlier version's export crashed between its two renames: the output, checkpoints and all, sits in
+        // ".shared-out.old-<id>" and a staged model in ".shared-out.tmp-<id>".
+        Directory.Move(output, kit.PathOf(".shared-out.old-0123"));
+        Directory.CreateDirectory(kit.PathOf(".shared-out.tmp-4567"));
+        File.WriteAllText(Path.Combine(kit.PathOf(".shared-out.tmp-4567"), "config.json"), "{}");
+
+        var second = new RecordingReporter();
+        var resumed = await EngineTestKit.Runner().RunAsync(EngineTestKit.Request(spec, resumeFrom: checkpoint.Path, attempt: 2), new TrainingControl(), second, Ct);
+
+        Assert.NotNull(resumed.Completed);
+        Assert.Equal(Enumerable.Range(4, 3).Select(s => (long)s), second.Progresses.Select(p => p.Step));
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(output, "notes.txt")));
+        Assert.True(new TuneOperator.Trainer.Checkpoints.CheckpointStore(output + "/runs/a").Verify(checkpoint.Path).IsValid);
+        Assert.True(File.Exists(Path.Combine(output, "model.safetensors")));
+        Assert.Equal(TuneOperator.Trainer.Engine.ContentDigest.OfDirectory(output, Ct), resumed.Completed.OutputDigest);
+        // Nothing is left beside the output, and in it the export's files sit beside exactly what was kept.
+        Assert.Equal(["shared-out"], Directory.EnumerateFileSystemEntries(kit.Root).Select(Path.GetFileName).Where(name => name!.Contains("shared-out", StringComparison.Ordinal)));
+        Assert.Equal(["notes.txt", "runs"], Directory.EnumerateFileSystemEntries(output).Select(Path.GetFileName).Where(name => !ExportDirectory.IsOwned(name!)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_malformed_dataset_fails_permanently_with_InvalidDataset_naming_the_line()
     {
         var valid = File.ReadAllLines(kit.WriteChats("valid.jsonl", EngineTestKit.CopyRows(3).Take(2)));

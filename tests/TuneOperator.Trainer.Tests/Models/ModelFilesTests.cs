@@ -97,7 +97,7 @@ public sealed class ModelFilesTests
         Assert.Equal(0f, TinyModels.MaxDifference(model.forward(ids), loaded.forward(ids)));
         Assert.Equal(config.Architecture, loaded.Config.Architecture);
         Assert.True(File.Exists(directory.Combine("out/tokenizer.json")));
-        Assert.Equal(["config.json", "model.safetensors", "tokenizer.json"], Directory.GetFiles(directory.Combine("out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["config.json", "model.safetensors", "tokenizer.json", "tune_export.json"], Directory.GetFiles(directory.Combine("out")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(["out", "tokenizer.json"], Directory.GetFileSystemEntries(directory.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 

@@ -41,6 +41,26 @@ public sealed class RunStatusTrackerTests
     }
 
     [Fact]
+    public void Checkpoint_digests_are_sha256_prefixed_also_from_an_older_trainer_and_an_older_status_file()
+    {
+        var hex = new string('a', 32) + new string('B', 32);
+        var canonical = "sha256:" + hex.ToLowerInvariant();
+        var previous = new FineTuneJobStatus
+        {
+            Checkpoints = [new CheckpointStatus { Step = 10, Path = "/runs/tiny/checkpoints/checkpoint-00000010", Sha256 = hex }],
+            BestCheckpoint = new CheckpointStatus { Step = 10, Path = "/runs/tiny/checkpoints/checkpoint-00000010", Sha256 = hex },
+        };
+        var tracker = new RunStatusTracker(new FixedTime(Now), previous);
+
+        tracker.Apply(new TrainerEvent { Sequence = 1, CheckpointSaved = new Protos.CheckpointInfo { Step = 20, Path = "/runs/tiny/checkpoints/checkpoint-00000020", Sha256 = hex } });
+        tracker.Apply(new TrainerEvent { Sequence = 2, CheckpointSaved = new Protos.CheckpointInfo { Step = 30, Path = "/runs/tiny/checkpoints/checkpoint-00000030", Sha256 = canonical } });
+
+        Assert.Equal([10L, 20L, 30L], tracker.Status.Checkpoints!.Select(c => c.Step));
+        Assert.All(tracker.Status.Checkpoints!, c => Assert.Equal(canonical, c.Sha256));
+        Assert.Equal(canonical, tracker.Status.BestCheckpoint!.Sha256);
+    }
+
+    [Fact]
     public void Events_fold_into_a_FineTuneJob_status()
     {
         var tracker = new RunStatusTracker(new FixedTime(Now), parentJob: "base");

@@ -65,8 +65,9 @@ public static partial class ExportDirectory
     {
         ArgumentNullException.ThrowIfNull(write);
         var target = Path.GetFullPath(directory);
-        Directory.CreateDirectory(target);
+        // Before the directory is created: a missing output is how an interrupted earlier swap is recognised.
         Recover(target);
+        Directory.CreateDirectory(target);
         var staging = Path.Combine(target, StagingFolderName);
         Directory.CreateDirectory(staging);
         ExportManifest manifest;
@@ -185,7 +186,7 @@ public static partial class ExportDirectory
         if (!previousMoved)
         {
             Directory.CreateDirectory(previous);
-            foreach (var path in Directory.EnumerateFiles(target).Where(path => IsOwned(Path.GetFileName(path))))
+            foreach (var path in Directory.EnumerateFiles(target).Where(path => IsOwned(Path.GetFileName(path))).ToList())
             {
                 File.Move(path, Path.Combine(previous, Path.GetFileName(path)), overwrite: true);
             }
@@ -227,11 +228,21 @@ public static partial class ExportDirectory
             return;
         }
 
-        if (!Directory.Exists(target) && old.Count > 0)
+        // The output holds no export (it is missing, or was created again empty): the swap stopped between its renames.
+        if (old.Count > 0 && !(Directory.Exists(target) && Directory.EnumerateFiles(target).Any(file => IsOwned(Path.GetFileName(file)))))
         {
-            Directory.Move(old[0], target);
-            actions.Add($"moved the previous output back from {old[0]} to {target} (the interrupted swap is rolled back)");
-            old.RemoveAt(0);
+            var previous = old[0];
+            if (Directory.Exists(target))
+            {
+                MergeInto(previous, target);
+            }
+            else
+            {
+                Directory.Move(previous, target);
+                old.RemoveAt(0);
+            }
+
+            actions.Add($"moved the previous output back from {previous} into {target} (the interrupted swap is rolled back)");
         }
 
         Directory.CreateDirectory(target);

@@ -226,6 +226,34 @@ public sealed class ExportDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void Earlier_version_crash_between_the_renames_rolls_back_even_when_the_output_was_created_again_empty()
+    {
+        // Something (a checkpoint store opening its default location) created the output again before recovery ran.
+        var defaultCheckpoints = Kept.Where(pair => pair.Key.StartsWith("checkpoints/", StringComparison.Ordinal)).ToDictionary();
+        Put(Sibling("old"), Expected(OldModel, Kept.Except(defaultCheckpoints).ToDictionary()));
+        Put(Sibling("tmp"), Expected(NewAdapter, defaultCheckpoints));
+        Directory.CreateDirectory(Path.Combine(Output, "checkpoints"));
+
+        ExportDirectory.Recover(Output);
+
+        Assert.Equal(Expected(OldModel, Kept), Snapshot(Output));
+        Assert.Equal(["output"], Directory.EnumerateFileSystemEntries(directory.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void An_export_over_an_earlier_version_crash_recovers_it_first_and_keeps_every_checkpoint()
+    {
+        var defaultCheckpoints = Kept.Where(pair => pair.Key.StartsWith("checkpoints/", StringComparison.Ordinal)).ToDictionary();
+        Put(Sibling("old"), Expected(OldModel, Kept.Except(defaultCheckpoints).ToDictionary()));
+        Put(Sibling("tmp"), Expected(NewAdapter, defaultCheckpoints));
+
+        ExportDirectory.Write(Output, "adapter", WriteFiles(NewAdapter));
+
+        Assert.Equal(Expected(NewAdapter, Kept), Snapshot(Output));
+        Assert.Equal(["output"], Directory.EnumerateFileSystemEntries(directory.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void Earlier_version_crash_before_deleting_the_old_output_gives_back_what_it_held()
     {
         var defaultCheckpoints = Kept.Where(pair => pair.Key.StartsWith("checkpoints/", StringComparison.Ordinal)).ToDictionary();

@@ -121,6 +121,8 @@ public sealed partial class RunEndToEndTests : IDisposable
         Assert.Contains($"status: {extraStatus}", text, StringComparison.Ordinal);
 
         var status = ReadStatus("tiny");
+        Assert.Contains($"newest step 6 at {status.Checkpoints![^1].Path} ({status.Checkpoints[^1].Sha256})", text, StringComparison.Ordinal);
+        Assert.Contains($"output: {Path.Combine(folder, "out", "tiny")} ({status.Output!.Digest})", text, StringComparison.Ordinal);
         Assert.Equal(JobPhase.Succeeded, status.Phase);
         Assert.True(Conditions.IsTrue(status.Conditions, ConditionTypes.Succeeded));
         Assert.True(Conditions.IsTrue(status.Conditions, ConditionTypes.Ready));

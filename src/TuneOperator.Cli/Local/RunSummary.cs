@@ -54,7 +54,8 @@ public static class RunSummary
 
         if (status.Checkpoints is { Count: > 0 } checkpoints)
         {
-            output.WriteLine($"   checkpoints: {checkpoints.Count}, newest step {checkpoints[^1].Step} at {checkpoints[^1].Path}");
+            var newest = checkpoints[^1];
+            output.WriteLine($"   checkpoints: {checkpoints.Count}, newest step {newest.Step} at {newest.Path}{(newest.Sha256 is null ? "" : $" ({newest.Sha256})")}");
             if (status.BestCheckpoint is { } best)
             {
                 output.WriteLine(Invariant($"   best checkpoint: step {best.Step} (metric {best.Metric:0.####})"));
@@ -63,7 +64,7 @@ public static class RunSummary
 
         if (status.Output is { } model)
         {
-            output.WriteLine($"   output: {model.Path}");
+            output.WriteLine($"   output: {model.Path}{(model.Digest is null ? "" : $" ({model.Digest})")}");
         }
 
         if (tracker.Stopped)

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using k8s.Models;
 using TuneOperator.Api;
 
@@ -6,7 +8,9 @@ namespace TuneOperator.Controller.FineTuneJobs;
 /// <summary>
 /// Slims objects before the informers cache them, keeping only what the operator reads, so that each cached job and
 /// trainer pod costs little memory. Strings every object repeats (namespace, label keys, container names, phases,
-/// reasons) are interned.
+/// reasons) are interned, and parts many objects hold with equal values (spec sub-objects, the attempt label, a
+/// pod status that is only a phase, the finalizer list, the Kueue queue label) are one shared instance. Cached objects
+/// are read-only (see <see cref="Runtime.ResourceCache{T}"/>), which is what makes the sharing safe.
 /// </summary>
 public static class CachedObjects
 {
@@ -35,32 +39,25 @@ public static class CachedObjects
                 CreationTimestamp = metadata.CreationTimestamp,
                 DeletionTimestamp = metadata.DeletionTimestamp,
                 Labels = metadata.Labels is { } labels && labels.TryGetValue(TrainerPodBuilder.AttemptLabel, out var attempt)
-                    ? new Dictionary<string, string>(1, StringComparer.Ordinal) { [TrainerPodBuilder.AttemptLabel] = Intern(attempt) }
+                    ? OneLabel(TrainerPodBuilder.AttemptLabel, attempt)
                     : null,
                 OwnerReferences = metadata.OwnerReferences?.Select(TrimOwner).ToList(),
             },
             Spec = pod.Spec?.SchedulingGates is { Count: > 0 } gates
                 ? new V1PodSpec { SchedulingGates = gates.Select(g => new V1PodSchedulingGate { Name = Intern(g.Name) }).ToList() }
                 : null,
-            Status = status is null ? null : new V1PodStatus
-            {
-                Phase = Intern(status.Phase),
-                Reason = Intern(status.Reason),
-                Message = status.Message,
-                PodIP = status.PodIP,
-                Conditions = status.Conditions?
-                    .Where(c => c.Type is "DisruptionTarget" or "Ready")
-                    .Select(c => new V1PodCondition { Type = Intern(c.Type), Status = Intern(c.Status), Reason = Intern(c.Reason) })
-                    .ToList(),
-                ContainerStatuses = status.ContainerStatuses?.Select(TrimContainer).ToList(),
-            },
+            Status = status is null ? null : TrimPodStatus(status),
         };
     }
 
     /// <summary>
-    /// A FineTuneJob as cached: everything the reconciler reads stays; managedFields and the last-applied annotation
-    /// (a second copy of the spec) are dropped; the namespace, finalizers and the conditions' types and reasons are
-    /// interned, and conditions that carry the same message share one string.
+    /// A FineTuneJob as cached: everything the reconciler reads stays. Of the labels only the Kueue queue label
+    /// (<see cref="TrainerPodBuilder.KueueQueueLabel"/>) is kept and of the annotations only the trainer sequence
+    /// (<see cref="FineTuneJobReconciler.SequenceAnnotation"/>); managedFields go (the status subresource PUT ignores
+    /// metadata, so nothing is lost on the server). Spec sub-objects equal to one an earlier job holds are replaced by
+    /// that shared instance (most jobs leave most of the spec at its defaults), as are the finalizer list and the
+    /// queue label; the namespace and the conditions' types and reasons are interned, and conditions that carry the
+    /// same message share one string.
     /// </summary>
     public static FineTuneJob TrimJob(FineTuneJob job)
     {
@@ -68,15 +65,28 @@ public static class CachedObjects
         {
             metadata.ManagedFields = null;
             metadata.NamespaceProperty = Intern(metadata.NamespaceProperty);
-            if (metadata.Annotations is { } annotations && annotations.Remove(LastAppliedAnnotation) && annotations.Count == 0)
-            {
-                metadata.Annotations = null;
-            }
+            metadata.Labels = metadata.Labels is { } labels && labels.TryGetValue(TrainerPodBuilder.KueueQueueLabel, out var queue)
+                ? OneLabel(TrainerPodBuilder.KueueQueueLabel, queue)
+                : null;
+            metadata.Annotations = metadata.Annotations is { } annotations
+                && annotations.TryGetValue(FineTuneJobReconciler.SequenceAnnotation, out var sequence)
+                ? new Dictionary<string, string>(1, StringComparer.Ordinal) { [FineTuneJobReconciler.SequenceAnnotation] = sequence }
+                : null;
+            metadata.Finalizers = metadata.Finalizers is { Count: > 0 } finalizers ? SharedFinalizers(finalizers) : null;
+        }
 
-            if (metadata.Finalizers is { Count: > 0 } finalizers)
-            {
-                metadata.Finalizers = finalizers.Select(Intern).ToList();
-            }
+        if (job.Spec is { } spec)
+        {
+            spec.Model = Shared.Of(spec.Model);
+            spec.Dataset = Shared.Of(spec.Dataset);
+            spec.Method = Shared.Of(spec.Method);
+            spec.Objective = Shared.Of(spec.Objective);
+            spec.Hyperparameters = Shared.Of(spec.Hyperparameters);
+            spec.Evaluation = Shared.Of(spec.Evaluation);
+            spec.Checkpoint = Shared.Of(spec.Checkpoint);
+            spec.Resources = Shared.Of(spec.Resources);
+            spec.Trainer = Shared.Of(spec.Trainer);
+            spec.RunPolicy = Shared.Of(spec.RunPolicy);
         }
 
         if (job.Status?.Conditions is { Count: > 0 } conditions)
@@ -100,6 +110,37 @@ public static class CachedObjects
 
         return job;
     }
+
+    private static V1PodStatus TrimPodStatus(V1PodStatus status)
+    {
+        var conditions = status.Conditions?
+            .Where(c => c.Type is "DisruptionTarget" or "Ready")
+            .Select(c => new V1PodCondition { Type = Intern(c.Type), Status = Intern(c.Status), Reason = Intern(c.Reason) })
+            .ToList();
+        var containers = status.ContainerStatuses?.Select(TrimContainer).ToList();
+        if (status.Reason is null && status.Message is null && status.PodIP is null && conditions is not { Count: > 0 } && containers is not { Count: > 0 })
+        {
+            // A pod the kubelet has not started yet: only its phase, the same for all such pods.
+            return Shared.PhaseOnly(status.Phase ?? string.Empty);
+        }
+
+        return new V1PodStatus
+        {
+            Phase = Intern(status.Phase),
+            Reason = Intern(status.Reason),
+            Message = status.Message,
+            PodIP = status.PodIP,
+            Conditions = conditions is { Count: > 0 } ? conditions : null,
+            ContainerStatuses = containers is { Count: > 0 } ? containers : null,
+        };
+    }
+
+    // One shared single-entry dictionary per (key, value): the attempt label of pods, the queue label of jobs.
+    private static Dictionary<string, string> OneLabel(string key, string value) =>
+        Shared.Label(key + "=" + value, () => new Dictionary<string, string>(1, StringComparer.Ordinal) { [key] = Intern(value) });
+
+    private static List<string> SharedFinalizers(IList<string> finalizers) =>
+        Shared.Finalizers(string.Join('\n', finalizers), () => finalizers.Select(f => Intern(f)).ToList());
 
     private static V1OwnerReference TrimOwner(V1OwnerReference owner) => new()
     {
@@ -128,7 +169,72 @@ public static class CachedObjects
         },
     };
 
+    // Canonical instances of values many cached objects hold. Each pool is bounded: past its capacity a value is kept
+    // as it is (unshared), so a stream of distinct values cannot grow it without limit; what a pool holds lives as
+    // long as the process (a few hundred KiB at most).
+    private static class Shared
+    {
+        private const int Capacity = 1024;
+
+        private static readonly ConcurrentDictionary<string, V1PodStatus> Phases = new(StringComparer.Ordinal);
+        private static readonly ConcurrentDictionary<string, Dictionary<string, string>> Labels = new(StringComparer.Ordinal);
+        private static readonly ConcurrentDictionary<string, List<string>> FinalizerLists = new(StringComparer.Ordinal);
+
+        public static V1PodStatus PhaseOnly(string phase) =>
+            Get(Phases, phase, () => new V1PodStatus { Phase = phase.Length == 0 ? null : string.Intern(phase) });
+
+        public static Dictionary<string, string> Label(string key, Func<Dictionary<string, string>> create) => Get(Labels, key, create);
+
+        public static List<string> Finalizers(string key, Func<List<string>> create) => Get(FinalizerLists, key, create);
+
+        // Records compare by value (nested records too; collections by reference, so a sub-object that holds a list or
+        // dictionary is shared only with objects holding that same instance, which is still exact).
+        [return: NotNullIfNotNull(nameof(value))]
+        public static T? Of<T>(T? value)
+            where T : class, IEquatable<T> => value is null ? null : Pool<T>.Share(value);
+
+        private static TValue Get<TValue>(ConcurrentDictionary<string, TValue> pool, string key, Func<TValue> create)
+        {
+            if (pool.TryGetValue(key, out var shared))
+            {
+                return shared;
+            }
+
+            var value = create();
+            return pool.Count < Capacity ? pool.GetOrAdd(key, value) : value;
+        }
+
+        private static class Pool<T>
+            where T : class, IEquatable<T>
+        {
+            private static readonly ConcurrentDictionary<T, T> Values = new();
+            private static int count;
+
+            public static T Share(T value)
+            {
+                if (Values.TryGetValue(value, out var shared))
+                {
+                    return shared;
+                }
+
+                if (Volatile.Read(ref count) >= Capacity)
+                {
+                    return value;
+                }
+
+                var result = Values.GetOrAdd(value, value);
+                if (ReferenceEquals(result, value))
+                {
+                    Interlocked.Increment(ref count);
+                }
+
+                return result;
+            }
+        }
+    }
+
     // Only for strings from small sets (namespaces, kinds, phases, reasons, container and gate names, attempt numbers):
     // interned strings live as long as the process.
-    private static string Intern(string value) => value is null ? null! : string.Intern(value);
+    [return: NotNullIfNotNull(nameof(value))]
+    private static string? Intern(string? value) => value is null ? null : string.Intern(value);
 }

@@ -142,7 +142,7 @@ public sealed partial class FineTuneJobReconciler(
             }
             else
             {
-                job = await WriteStatusAsync(job, status, cancellationToken);
+                job = await WriteStatusAsync(job, status, reporting: view is not null || status.Phase == JobPhase.Running, cancellationToken);
                 ownVersions.Add(job.Metadata.ResourceVersion);
             }
         }
@@ -225,18 +225,40 @@ public sealed partial class FineTuneJobReconciler(
             return requeue;
         }
 
-        var list = new List<string>(versions.Count);
-        list.AddRange(versions.Where(v => !string.IsNullOrEmpty(v)));
-        ownWrites[job.Metadata.Uid] = list;
+        // Versions the job cache already holds were (or are being) handled by the informer before this point: recorded,
+        // they would never be answered and would stay in memory for the job's lifetime.
+        var cached = jobs.Get(NamespacedName.Of(job))?.Metadata.ResourceVersion;
+        var seen = cached is null ? -1 : versions.IndexOf(cached);
+        var list = versions.Skip(seen + 1).Where(v => !string.IsNullOrEmpty(v)).ToList();
+        if (list.Count > 0)
+        {
+            ownWrites[job.Metadata.Uid] = list;
+        }
+        else
+        {
+            ownWrites.TryRemove(job.Metadata.Uid, out _);
+        }
+
         return again.RequeueAfter is { } next && (requeue is null || next < requeue) ? next : requeue;
     }
 
-    private async Task<FineTuneJob> WriteStatusAsync(FineTuneJob job, FineTuneJobStatus status, CancellationToken cancellationToken)
+    // The write time is kept only while a trainer may report (a trainer view, or the job running): progress and metrics,
+    // the only changes ThrottleDelay holds back, come from the trainer, and a job that is not running gets a view only
+    // after a phase change, which is written at once. So idle jobs (pending, suspended, finished) keep no entry.
+    private async Task<FineTuneJob> WriteStatusAsync(FineTuneJob job, FineTuneJobStatus status, bool reporting, CancellationToken cancellationToken)
     {
         var updated = new FineTuneJob { ApiVersion = job.ApiVersion, Kind = job.Kind, Metadata = job.Metadata, Spec = job.Spec, Status = status };
         var written = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<FineTuneJob>(
             updated, ApiGroup.Group, ApiGroup.Version, job.Metadata.NamespaceProperty, FineTuneJob.Plural, job.Metadata.Name, cancellationToken: cancellationToken);
-        lastWrites[job.Metadata.Uid] = time.GetUtcNow();
+        if (reporting)
+        {
+            lastWrites[job.Metadata.Uid] = time.GetUtcNow();
+        }
+        else
+        {
+            lastWrites.TryRemove(job.Metadata.Uid, out _);
+        }
+
         if (status.Phase != job.Status?.Phase && Conditions.Find(status.Conditions, ConditionTypes.Stalled) is { Status: ConditionStatus.True } stalled)
         {
             await events.RecordAsync(job, EventRecorder.Warning, stalled.Reason, stalled.Message ?? stalled.Reason, cancellationToken);

@@ -42,6 +42,11 @@ public sealed partial class FineTuneJobReconciler(
     private readonly ConcurrentDictionary<string, DateTimeOffset> lastWrites = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, List<string>> ownWrites = new(StringComparer.Ordinal);
 
+    // Jobs whose Succeeded/Failed status this reconciler wrote (and whose trainer session it stopped) while the job cache
+    // still held the earlier status: UID → the version written. Until the cache shows the finished job, a reconcile
+    // reads the stale status (still Running) and must not start a new trainer session for it.
+    private readonly ConcurrentDictionary<string, string> finishing = new(StringComparer.Ordinal);
+
     /// <inheritdoc />
     public async Task<ReconcileResult> ReconcileAsync(NamespacedName key, CancellationToken cancellationToken)
     {
@@ -61,6 +66,19 @@ public sealed partial class FineTuneJobReconciler(
             // Owner references let the garbage collector remove the pod and the Secret; first a last checkpoint.
             await FinalizeAsync(job, cancellationToken);
             return ReconcileResult.Done;
+        }
+
+        var staleFinished = false;
+        if (finishing.TryGetValue(job.Metadata.Uid, out var finishedVersion))
+        {
+            if (job.Metadata.ResourceVersion == finishedVersion || job.Status?.Phase is JobPhase.Succeeded or JobPhase.Failed)
+            {
+                finishing.TryRemove(job.Metadata.Uid, out _);
+            }
+            else
+            {
+                staleFinished = true;
+            }
         }
 
         var errors = FineTuneJobValidator.Validate(job);
@@ -120,7 +138,7 @@ public sealed partial class FineTuneJobReconciler(
             await DeleteIfPresentAsync(() => client.CoreV1.DeleteNamespacedPodAsync(podName, key.Namespace, cancellationToken: cancellationToken));
         }
 
-        if (trainers is not null)
+        if (trainers is not null && !staleFinished)
         {
             await DriveTrainerAsync(job, owned, parent, status, cancellationToken);
         }
@@ -156,6 +174,10 @@ public sealed partial class FineTuneJobReconciler(
         {
             await trainers.StopAsync(job.Metadata.Uid);
             lastWrites.TryRemove(job.Metadata.Uid, out _);
+            if (ownVersions.Contains(job.Metadata.ResourceVersion) && view is not null)
+            {
+                finishing[job.Metadata.Uid] = job.Metadata.ResourceVersion;
+            }
         }
 
         if (ownVersions.Count > 0 && view is null && decision.PodsToDelete.Count == 0 && SameStatus(job.Status, status))
@@ -202,6 +224,8 @@ public sealed partial class FineTuneJobReconciler(
         if (job.Metadata.Uid is { } uid)
         {
             ownWrites.TryRemove(uid, out _);
+            finishing.TryRemove(uid, out _);
+            lastWrites.TryRemove(uid, out _);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using k8s.Models;
 using TuneOperator.Api;
+using TuneOperator.Controller.Runtime;
 
 namespace TuneOperator.Controller.FineTuneJobs;
 
@@ -10,7 +11,7 @@ namespace TuneOperator.Controller.FineTuneJobs;
 /// trainer pod costs little memory. Strings every object repeats (namespace, label keys, container names, phases,
 /// reasons) are interned, and parts many objects hold with equal values (spec sub-objects, the attempt label, a
 /// pod status that is only a phase, the finalizer list, the Kueue queue label) are one shared instance. Cached objects
-/// are read-only (see <see cref="Runtime.ResourceCache{T}"/>), which is what makes the sharing safe.
+/// are read-only (see <see cref="ResourceCache{T}"/>), which is what makes the sharing safe.
 /// </summary>
 public static class CachedObjects
 {
@@ -18,13 +19,18 @@ public static class CachedObjects
     public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
 
     /// <summary>
-    /// A trainer pod as the reconciler reads it: name, namespace, UID, resourceVersion, creation and deletion
-    /// timestamps, owner references, the attempt label, the scheduling gates, and the status fields
+    /// A trainer pod as the reconciler reads it: name, namespace, resourceVersion, creation and deletion timestamps,
+    /// owner references, the attempt label, the scheduling gates, and the status fields
     /// <see cref="JobStatusCalculator"/> and the trainer driver use (phase, reason, message, pod IP, conditions, the
-    /// containers' names, readiness, restart counts and states). Everything else (the rest of the spec: containers,
-    /// env, volumes; other labels; annotations) is dropped.
+    /// containers' names, readiness, restart counts and states). Everything else (the UID; the rest of the spec:
+    /// containers, env, volumes; other labels; annotations) is dropped.
     /// </summary>
-    public static V1Pod TrimPod(V1Pod pod)
+    /// <param name="pod">The pod as listed or watched.</param>
+    /// <param name="cachedJob">
+    /// The job cache, when there is one: an owner reference to a cached FineTuneJob with the same UID takes that job's
+    /// name and UID strings instead of its own copies.
+    /// </param>
+    public static V1Pod TrimPod(V1Pod pod, Func<NamespacedName, FineTuneJob?>? cachedJob = null)
     {
         var metadata = pod.Metadata ?? new V1ObjectMeta();
         var status = pod.Status;
@@ -34,14 +40,13 @@ public static class CachedObjects
             {
                 Name = metadata.Name,
                 NamespaceProperty = Intern(metadata.NamespaceProperty),
-                Uid = metadata.Uid,
                 ResourceVersion = metadata.ResourceVersion,
                 CreationTimestamp = metadata.CreationTimestamp,
                 DeletionTimestamp = metadata.DeletionTimestamp,
                 Labels = metadata.Labels is { } labels && labels.TryGetValue(TrainerPodBuilder.AttemptLabel, out var attempt)
                     ? OneLabel(TrainerPodBuilder.AttemptLabel, attempt)
                     : null,
-                OwnerReferences = metadata.OwnerReferences?.Select(TrimOwner).ToList(),
+                OwnerReferences = metadata.OwnerReferences?.Select(owner => TrimOwner(owner, metadata.NamespaceProperty, cachedJob)).ToList(),
             },
             Spec = pod.Spec?.SchedulingGates is { Count: > 0 } gates
                 ? new V1PodSpec { SchedulingGates = gates.Select(g => new V1PodSchedulingGate { Name = Intern(g.Name) }).ToList() }
@@ -59,10 +64,21 @@ public static class CachedObjects
     /// queue label; the namespace and the conditions' types and reasons are interned, and conditions that carry the
     /// same message share one string.
     /// </summary>
-    public static FineTuneJob TrimJob(FineTuneJob job)
+    /// <param name="job">The job as listed or watched; trimmed in place.</param>
+    /// <param name="cachedJob">
+    /// The job cache, when there is one: a new version of a cached job takes the cached version's name and UID strings,
+    /// so those stay one instance for the job's lifetime (its pods' owner references point at them too).
+    /// </param>
+    public static FineTuneJob TrimJob(FineTuneJob job, Func<NamespacedName, FineTuneJob?>? cachedJob = null)
     {
         if (job.Metadata is { } metadata)
         {
+            if (cachedJob?.Invoke(NamespacedName.Of(job)) is { Metadata: { } previous } && previous.Uid == metadata.Uid)
+            {
+                metadata.Name = previous.Name;
+                metadata.Uid = previous.Uid;
+            }
+
             metadata.ManagedFields = null;
             metadata.NamespaceProperty = Intern(metadata.NamespaceProperty);
             metadata.Labels = metadata.Labels is { } labels && labels.TryGetValue(TrainerPodBuilder.KueueQueueLabel, out var queue)
@@ -142,14 +158,24 @@ public static class CachedObjects
     private static List<string> SharedFinalizers(IList<string> finalizers) =>
         Shared.Finalizers(string.Join('\n', finalizers), () => finalizers.Select(f => Intern(f)).ToList());
 
-    private static V1OwnerReference TrimOwner(V1OwnerReference owner) => new()
+    private static V1OwnerReference TrimOwner(V1OwnerReference owner, string namespaceName, Func<NamespacedName, FineTuneJob?>? cachedJob)
     {
-        ApiVersion = Intern(owner.ApiVersion),
-        Kind = Intern(owner.Kind),
-        Name = owner.Name,
-        Uid = owner.Uid,
-        Controller = owner.Controller,
-    };
+        var (name, uid) = (owner.Name, owner.Uid);
+        if (cachedJob is not null && owner.Kind == FineTuneJob.KindName && name is not null
+            && cachedJob(new NamespacedName(namespaceName ?? string.Empty, name)) is { Metadata: { } job } && job.Uid == uid)
+        {
+            (name, uid) = (job.Name, job.Uid);
+        }
+
+        return new V1OwnerReference
+        {
+            ApiVersion = Intern(owner.ApiVersion),
+            Kind = Intern(owner.Kind),
+            Name = name,
+            Uid = uid,
+            Controller = owner.Controller,
+        };
+    }
 
     private static V1ContainerStatus TrimContainer(V1ContainerStatus container) => new()
     {

@@ -173,4 +173,33 @@ public sealed class CachedJobTrimTests
         Assert.Equal(("Running", "10.0.0.9", "Ready"), (r.Status.Phase, r.Status.PodIP, Assert.Single(r.Status.Conditions).Type));
         Assert.Equal(2, JobStatusCalculator.AttemptOf(r));
     }
+
+    [Fact]
+    public void A_new_version_of_a_cached_job_and_its_pods_reuse_the_cached_jobs_name_and_uid_strings()
+    {
+        var first = Populated("finetunejob-full.yaml");
+        var cache = new global::TuneOperator.Controller.Runtime.ResourceCache<FineTuneJob>();
+        var cached = CachedObjects.TrimJob(Clone(first), cache.Get);
+        cache.Upsert(cached);
+        var update = Clone(first);
+        update.Metadata.ResourceVersion = "1235";
+        var pod = RunningPod(Clone(first));
+
+        var next = CachedObjects.TrimJob(update, cache.Get);
+        var trimmedPod = CachedObjects.TrimPod(pod, cache.Get);
+
+        Assert.Same(cached.Metadata.Uid, next.Metadata.Uid);
+        Assert.Same(cached.Metadata.Name, next.Metadata.Name);
+        Assert.Equal("1235", next.Metadata.ResourceVersion);
+        var owner = Assert.Single(trimmedPod.Metadata.OwnerReferences);
+        Assert.Same(cached.Metadata.Uid, owner.Uid);
+        Assert.Same(cached.Metadata.Name, owner.Name);
+
+        // A job recreated under the same name (another UID) keeps its own strings, and so do its pods.
+        var recreated = Clone(first);
+        recreated.Metadata.Uid = "uid-other";
+        var otherPod = RunningPod(recreated);
+        Assert.Equal("uid-other", CachedObjects.TrimJob(Clone(recreated), cache.Get).Metadata.Uid);
+        Assert.Equal("uid-other", Assert.Single(CachedObjects.TrimPod(otherPod, cache.Get).Metadata.OwnerReferences).Uid);
+    }
 }

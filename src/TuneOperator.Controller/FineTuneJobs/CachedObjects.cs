@@ -197,10 +197,10 @@ public static class CachedObjects
 
     // Canonical instances of values many cached objects hold. Each pool is bounded: past its capacity a value is kept
     // as it is (unshared), so a stream of distinct values cannot grow it without limit; what a pool holds lives as
-    // long as the process (a few hundred KiB at most).
+    // long as the process (at most 256 values per pool).
     private static class Shared
     {
-        private const int Capacity = 1024;
+        private const int Capacity = 256;
 
         private static readonly ConcurrentDictionary<string, V1PodStatus> Phases = new(StringComparer.Ordinal);
         private static readonly ConcurrentDictionary<string, Dictionary<string, string>> Labels = new(StringComparer.Ordinal);

@@ -30,15 +30,20 @@ public sealed class FineTuneJobControllerSet : IControllerSet
         var jobType = new ResourceType(ApiGroup.Group, ApiGroup.Version, FineTuneJob.Plural);
         var informerOptions = new ResourceInformerOptions { WatchdogTimeout = settings.WatchdogTimeout };
         var namespaces = settings.Namespaces().Count == 0 ? [null] : settings.Namespaces().Cast<string?>().ToList();
+        // The trimmed forms reuse the cached job's name and UID strings (see CachedObjects); the lookup reads the merged
+        // job cache, assigned below before any informer runs.
+        ResourceCache<FineTuneJob>? jobCache = null;
+        FineTuneJob? CachedJob(NamespacedName key) => jobCache?.Get(key);
         var jobInformers = namespaces.Select(ns => new ResourceInformer<FineTuneJob>(
             new KubernetesListWatchClient<FineTuneJob>(client, jobType, ns), "finetunejobs/" + (ns ?? "*"),
-            loggerFactory.CreateLogger<ResourceInformer<FineTuneJob>>(), informerOptions, time, CachedObjects.TrimJob)).ToList();
+            loggerFactory.CreateLogger<ResourceInformer<FineTuneJob>>(), informerOptions, time, job => CachedObjects.TrimJob(job, CachedJob))).ToList();
         var podInformers = namespaces.Select(ns => new ResourceInformer<V1Pod>(
             new KubernetesListWatchClient<V1Pod>(client, ResourceType.Pods, ns, ManagedPodSelector), "pods/" + (ns ?? "*"),
-            loggerFactory.CreateLogger<ResourceInformer<V1Pod>>(), informerOptions, time, CachedObjects.TrimPod)).ToList();
+            loggerFactory.CreateLogger<ResourceInformer<V1Pod>>(), informerOptions, time, pod => CachedObjects.TrimPod(pod, CachedJob))).ToList();
 
         // One cache per kind across namespaces: the handlers mirror each informer's changes into it.
         var jobs = new CombinedCache<FineTuneJob>(jobInformers.Select(i => i.Cache).ToList());
+        jobCache = jobs.Primary;
         var pods = new CombinedCache<V1Pod>(podInformers.Select(i => i.Cache).ToList());
         var recorder = new EventRecorder(client, "tune-operator", settings.LeaderElection.Identity, loggerFactory.CreateLogger<EventRecorder>(), time);
         Trainers = new TrainerSupervisor(
@@ -53,8 +58,8 @@ public sealed class FineTuneJobControllerSet : IControllerSet
             observer: metrics, queueObserver: metrics.ForQueue("finetunejob"), onStopped: Trainers.StopAllAsync);
 
         // The jobs-by-phase gauge is counted when Prometheus collects, not on the reconcile path.
-        var jobCache = jobs.Primary;
-        metrics.TrackJobsByPhase(() => jobCache.CountBy(job => (job.Status?.Phase ?? JobPhase.Pending).ToString()));
+        var phases = jobs.Primary;
+        metrics.TrackJobsByPhase(() => phases.CountBy(job => (job.Status?.Phase ?? JobPhase.Pending).ToString()));
         var jobEvents = new JobEventHandler(this);
         foreach (var informer in jobInformers)
         {

@@ -42,6 +42,11 @@ public sealed partial class FineTuneJobReconciler(
     private readonly ConcurrentDictionary<string, DateTimeOffset> lastWrites = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, List<string>> ownWrites = new(StringComparer.Ordinal);
 
+    // Jobs whose Succeeded/Failed status this reconciler wrote (and whose trainer session it stopped) while the job cache
+    // still held the earlier status: UID → the version written. Until the cache shows the finished job, a reconcile
+    // reads the stale status (still Running) and must not start a new trainer session for it.
+    private readonly ConcurrentDictionary<string, string> finishing = new(StringComparer.Ordinal);
+
     /// <inheritdoc />
     public async Task<ReconcileResult> ReconcileAsync(NamespacedName key, CancellationToken cancellationToken)
     {
@@ -61,6 +66,19 @@ public sealed partial class FineTuneJobReconciler(
             // Owner references let the garbage collector remove the pod and the Secret; first a last checkpoint.
             await FinalizeAsync(job, cancellationToken);
             return ReconcileResult.Done;
+        }
+
+        var staleFinished = false;
+        if (finishing.TryGetValue(job.Metadata.Uid, out var finishedVersion))
+        {
+            if (job.Metadata.ResourceVersion == finishedVersion || job.Status?.Phase is JobPhase.Succeeded or JobPhase.Failed)
+            {
+                finishing.TryRemove(job.Metadata.Uid, out _);
+            }
+            else
+            {
+                staleFinished = true;
+            }
         }
 
         var errors = FineTuneJobValidator.Validate(job);
@@ -120,7 +138,7 @@ public sealed partial class FineTuneJobReconciler(
             await DeleteIfPresentAsync(() => client.CoreV1.DeleteNamespacedPodAsync(podName, key.Namespace, cancellationToken: cancellationToken));
         }
 
-        if (trainers is not null)
+        if (trainers is not null && !staleFinished)
         {
             await DriveTrainerAsync(job, owned, parent, status, cancellationToken);
         }
@@ -142,7 +160,7 @@ public sealed partial class FineTuneJobReconciler(
             }
             else
             {
-                job = await WriteStatusAsync(job, status, cancellationToken);
+                job = await WriteStatusAsync(job, status, reporting: view is not null || status.Phase == JobPhase.Running, cancellationToken);
                 ownVersions.Add(job.Metadata.ResourceVersion);
             }
         }
@@ -156,6 +174,10 @@ public sealed partial class FineTuneJobReconciler(
         {
             await trainers.StopAsync(job.Metadata.Uid);
             lastWrites.TryRemove(job.Metadata.Uid, out _);
+            if (ownVersions.Contains(job.Metadata.ResourceVersion) && view is not null)
+            {
+                finishing[job.Metadata.Uid] = job.Metadata.ResourceVersion;
+            }
         }
 
         if (ownVersions.Count > 0 && view is null && decision.PodsToDelete.Count == 0 && SameStatus(job.Status, status))
@@ -202,6 +224,8 @@ public sealed partial class FineTuneJobReconciler(
         if (job.Metadata.Uid is { } uid)
         {
             ownWrites.TryRemove(uid, out _);
+            finishing.TryRemove(uid, out _);
+            lastWrites.TryRemove(uid, out _);
         }
     }
 
@@ -225,18 +249,40 @@ public sealed partial class FineTuneJobReconciler(
             return requeue;
         }
 
-        var list = new List<string>(versions.Count);
-        list.AddRange(versions.Where(v => !string.IsNullOrEmpty(v)));
-        ownWrites[job.Metadata.Uid] = list;
+        // Versions the job cache already holds were (or are being) handled by the informer before this point: recorded,
+        // they would never be answered and would stay in memory for the job's lifetime.
+        var cached = jobs.Get(NamespacedName.Of(job))?.Metadata.ResourceVersion;
+        var seen = cached is null ? -1 : versions.IndexOf(cached);
+        var list = versions.Skip(seen + 1).Where(v => !string.IsNullOrEmpty(v)).ToList();
+        if (list.Count > 0)
+        {
+            ownWrites[job.Metadata.Uid] = list;
+        }
+        else
+        {
+            ownWrites.TryRemove(job.Metadata.Uid, out _);
+        }
+
         return again.RequeueAfter is { } next && (requeue is null || next < requeue) ? next : requeue;
     }
 
-    private async Task<FineTuneJob> WriteStatusAsync(FineTuneJob job, FineTuneJobStatus status, CancellationToken cancellationToken)
+    // The write time is kept only while a trainer may report (a trainer view, or the job running): progress and metrics,
+    // the only changes ThrottleDelay holds back, come from the trainer, and a job that is not running gets a view only
+    // after a phase change, which is written at once. So idle jobs (pending, suspended, finished) keep no entry.
+    private async Task<FineTuneJob> WriteStatusAsync(FineTuneJob job, FineTuneJobStatus status, bool reporting, CancellationToken cancellationToken)
     {
         var updated = new FineTuneJob { ApiVersion = job.ApiVersion, Kind = job.Kind, Metadata = job.Metadata, Spec = job.Spec, Status = status };
         var written = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<FineTuneJob>(
             updated, ApiGroup.Group, ApiGroup.Version, job.Metadata.NamespaceProperty, FineTuneJob.Plural, job.Metadata.Name, cancellationToken: cancellationToken);
-        lastWrites[job.Metadata.Uid] = time.GetUtcNow();
+        if (reporting)
+        {
+            lastWrites[job.Metadata.Uid] = time.GetUtcNow();
+        }
+        else
+        {
+            lastWrites.TryRemove(job.Metadata.Uid, out _);
+        }
+
         if (status.Phase != job.Status?.Phase && Conditions.Find(status.Conditions, ConditionTypes.Stalled) is { Status: ConditionStatus.True } stalled)
         {
             await events.RecordAsync(job, EventRecorder.Warning, stalled.Reason, stalled.Message ?? stalled.Reason, cancellationToken);

@@ -12,7 +12,10 @@ public sealed class ResourceCache<T>
 {
     private readonly Lock gate = new();
     private readonly Dictionary<NamespacedName, T> items = [];
-    private readonly Dictionary<string, HashSet<NamespacedName>> byOwner = new(StringComparer.Ordinal);
+
+    // Owner UID → the keys of the objects that name it. Nearly every owner has one child (a job's current trainer
+    // pod), so the first child is stored inline and a set is allocated only for the second.
+    private readonly Dictionary<string, OwnerEntry> byOwner = new(StringComparer.Ordinal);
 
     /// <summary>The number of cached objects.</summary>
     public int Count
@@ -76,7 +79,12 @@ public sealed class ResourceCache<T>
     {
         lock (gate)
         {
-            return byOwner.TryGetValue(ownerUid, out var keys) ? [.. keys.Select(key => items[key])] : [];
+            if (!byOwner.TryGetValue(ownerUid, out var entry))
+            {
+                return [];
+            }
+
+            return entry.More is { } more ? [items[entry.First], .. more.Select(key => items[key])] : [items[entry.First]];
         }
     }
 
@@ -99,13 +107,16 @@ public sealed class ResourceCache<T>
                     continue;
                 }
 
-                if (!byOwner.TryGetValue(owner.Uid, out var keys))
+                if (!byOwner.TryGetValue(owner.Uid, out var entry))
                 {
-                    keys = [];
-                    byOwner[owner.Uid] = keys;
+                    byOwner[owner.Uid] = new OwnerEntry(key, null);
                 }
-
-                keys.Add(key);
+                else if (entry.First != key && entry.More?.Contains(key) != true)
+                {
+                    var more = entry.More ?? [];
+                    more.Add(key);
+                    byOwner[owner.Uid] = entry with { More = more };
+                }
             }
 
             return old;
@@ -131,14 +142,31 @@ public sealed class ResourceCache<T>
     {
         foreach (var owner in old.Metadata.OwnerReferences ?? [])
         {
-            if (!string.IsNullOrEmpty(owner.Uid) && byOwner.TryGetValue(owner.Uid, out var keys))
+            if (string.IsNullOrEmpty(owner.Uid) || !byOwner.TryGetValue(owner.Uid, out var entry))
             {
-                keys.Remove(key);
-                if (keys.Count == 0)
+                continue;
+            }
+
+            if (entry.First != key)
+            {
+                if (entry.More is { } others && others.Remove(key) && others.Count == 0)
                 {
-                    byOwner.Remove(owner.Uid);
+                    byOwner[owner.Uid] = entry with { More = null };
                 }
+            }
+            else if (entry.More is not { Count: > 0 } more)
+            {
+                byOwner.Remove(owner.Uid);
+            }
+            else
+            {
+                // The first child went: another takes its place.
+                var next = more.First();
+                more.Remove(next);
+                byOwner[owner.Uid] = new OwnerEntry(next, more.Count == 0 ? null : more);
             }
         }
     }
+
+    private readonly record struct OwnerEntry(NamespacedName First, HashSet<NamespacedName>? More);
 }

@@ -91,8 +91,8 @@ public sealed class CachedObjectsTests
         Assert.Equal(full.PodsToDelete, slim.PodsToDelete);
         Assert.Equal(JobStatusCalculator.AttemptOf(pod), JobStatusCalculator.AttemptOf(trimmed));
         Assert.Equal(
-            (pod.Metadata.Name, pod.Metadata.NamespaceProperty, pod.Metadata.Uid, pod.Metadata.ResourceVersion, pod.Status?.PodIP),
-            (trimmed.Metadata.Name, trimmed.Metadata.NamespaceProperty, trimmed.Metadata.Uid, trimmed.Metadata.ResourceVersion, trimmed.Status?.PodIP));
+            (pod.Metadata.Name, pod.Metadata.NamespaceProperty, pod.Metadata.ResourceVersion, pod.Status?.PodIP),
+            (trimmed.Metadata.Name, trimmed.Metadata.NamespaceProperty, trimmed.Metadata.ResourceVersion, trimmed.Status?.PodIP));
         Assert.Equal(job.Metadata.Uid, trimmed.Metadata.OwnerReferences.Single(o => o.Controller == true).Uid);
     }
 
@@ -104,6 +104,7 @@ public sealed class CachedObjectsTests
         var trimmed = CachedObjects.TrimPod(pod);
 
         Assert.Null(trimmed.Spec);
+        Assert.Null(trimmed.Metadata.Uid);
         Assert.Null(trimmed.Metadata.Annotations);
         Assert.Null(trimmed.Metadata.ManagedFields);
         Assert.Equal([TrainerPodBuilder.AttemptLabel], trimmed.Metadata.Labels.Keys);

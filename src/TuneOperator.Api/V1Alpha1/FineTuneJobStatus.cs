@@ -174,7 +174,7 @@ public sealed record ModelArtifact
     [MaxLength(1024)]
     public required string Path { get; set; }
 
-    /// <summary>sha256 digest of the model's manifest, <c>sha256:&lt;hex&gt;</c>.</summary>
+    /// <summary>Digest of the exported model's files (the sorted relative paths of the files the export wrote, each with the SHA-256 of its contents), <c>sha256:&lt;hex&gt;</c>; checkpoints and other files kept in the output do not change it.</summary>
     [JsonPropertyName("digest")]
     [MaxLength(80)]
     public string? Digest { get; set; }

@@ -35,19 +35,20 @@ if (options.Growth)
         trainer.Step();
     }
 
-    var first = GrowthSample.Take(0);
+    MemoryMaps? maps = null;
+    var first = GrowthSample.Take(0, ref maps);
     var samples = new List<GrowthSample> { first };
-    var sampleEvery = Math.Max(1, options.Steps / 10);
+    var sampleEvery = options.SampleEvery ?? Math.Max(1, options.Steps / 10);
     for (var i = 1; i <= options.Steps; i++)
     {
         trainer.Step();
         if (i % sampleEvery == 0 && i != options.Steps)
         {
-            samples.Add(GrowthSample.Take(i));
+            samples.Add(GrowthSample.Take(i, ref maps));
         }
     }
 
-    var last = GrowthSample.Take(options.Steps);
+    var last = GrowthSample.Take(options.Steps, ref maps);
     samples.Add(last);
     var growth = new GrowthReport("torchsharp", options.Model.Name, options.Steps, options.WarmupSteps, first.Rss, last.Rss,
         100.0 * (last.Rss - first.Rss) / first.Rss, [.. samples.Select(s => s.Rss)], samples, clock.Elapsed.TotalSeconds);

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace TuneOperator.Bench.Trainer;
 
-/// <summary>One sample of a memory-growth run, taken after a full garbage collection.</summary>
+/// <summary>One sample of a memory-growth run, taken after a full garbage collection and a trim of malloc's arenas.</summary>
 /// <param name="Step">Steps done after warm-up.</param>
 /// <param name="Rss">Resident set size.</param>
 /// <param name="GcHeap">The .NET GC heap size.</param>
@@ -32,6 +32,10 @@ public sealed record GrowthSample(
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+
+        // The trainer trims malloc's arenas every 100 steps; finalizers that just ran may have freed native blocks
+        // since, so the sample trims too and every sample sees the trimmed state the trainer returns to.
+        TuneOperator.Trainer.Training.NativeHeapTrim.Trim();
         var (inUse, free) = NativeHeap.Read();
         var info = GC.GetGCMemoryInfo();
         var rss = ProcessMemory.ResidentBytes();

@@ -12,11 +12,12 @@ namespace TuneOperator.Bench.Trainer;
 /// <param name="Seed">Seed of the initialisation and of the token ids.</param>
 /// <param name="Growth">Run the memory-growth measurement instead of the throughput one.</param>
 /// <param name="Ops">Time the model's operations one by one, fp32 against bf16, instead of whole steps.</param>
-public sealed record BenchOptions(BenchModel Model, bool Bf16, bool Lora, int WarmupSteps, int Steps, int Threads, long Seed, bool Growth, bool Ops = false)
+/// <param name="SampleEvery">Steps between samples of a growth run; <see langword="null"/>: a tenth of the steps.</param>
+public sealed record BenchOptions(BenchModel Model, bool Bf16, bool Lora, int WarmupSteps, int Steps, int Threads, long Seed, bool Growth, bool Ops = false, int? SampleEvery = null)
 {
     /// <summary>The usage text.</summary>
     public const string Usage =
-        "usage: tune-bench-trainer [--model tiny|20m|100m] [--precision fp32|bf16] [--mode full|lora] [--warmup N] [--steps N] [--threads N] [--seed N] [--growth] [--ops]";
+        "usage: tune-bench-trainer [--model tiny|20m|100m] [--precision fp32|bf16] [--mode full|lora] [--warmup N] [--steps N] [--threads N] [--seed N] [--growth] [--sample-every N] [--ops]";
 
     /// <summary>Parses <paramref name="args"/>; throws naming the bad option.</summary>
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -30,6 +31,7 @@ public sealed record BenchOptions(BenchModel Model, bool Bf16, bool Lora, int Wa
         long seed = 0;
         var growth = false;
         var ops = false;
+        int? sampleEvery = null;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
@@ -74,11 +76,12 @@ public sealed record BenchOptions(BenchModel Model, bool Bf16, bool Lora, int Wa
                 case "--steps": steps = Count(name, value, 1); break;
                 case "--threads": threads = Count(name, value, 1); break;
                 case "--seed": seed = Count(name, value, 0); break;
+                case "--sample-every": sampleEvery = Count(name, value, 1); break;
                 default: throw new ArgumentException($"Unknown option {name}. {Usage}");
             }
         }
 
-        return new BenchOptions(model, bf16, lora, warmup, steps, threads, seed, growth, ops);
+        return new BenchOptions(model, bf16, lora, warmup, steps, threads, seed, growth, ops, sampleEvery);
     }
 
     private static int Count(string name, string value, int minimum) =>

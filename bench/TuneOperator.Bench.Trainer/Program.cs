@@ -30,27 +30,35 @@ using var trainer = new BenchTrainer(options);
 if (options.Growth)
 {
     var clock = Stopwatch.StartNew();
+    // A sample taken once before the warm-up: its own one-off costs (the first full collections, the code and
+    // buffers of reading /proc) settle during the warm-up instead of inflating the baseline.
+    MemoryMaps? discarded = null;
+    _ = GrowthSample.Take(0, ref discarded);
     for (var i = 0; i < options.WarmupSteps; i++)
     {
         trainer.Step();
     }
 
-    var first = GrowthSample.Take(0);
+    MemoryMaps? maps = null;
+    var first = GrowthSample.Take(0, ref maps);
     var samples = new List<GrowthSample> { first };
-    var sampleEvery = Math.Max(1, options.Steps / 10);
+    var sampleEvery = options.SampleEvery ?? Math.Max(1, options.Steps / 10);
+    long stepAllocated = 0;
     for (var i = 1; i <= options.Steps; i++)
     {
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         trainer.Step();
+        stepAllocated += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         if (i % sampleEvery == 0 && i != options.Steps)
         {
-            samples.Add(GrowthSample.Take(i));
+            samples.Add(GrowthSample.Take(i, ref maps));
         }
     }
 
-    var last = GrowthSample.Take(options.Steps);
+    var last = GrowthSample.Take(options.Steps, ref maps);
     samples.Add(last);
     var growth = new GrowthReport("torchsharp", options.Model.Name, options.Steps, options.WarmupSteps, first.Rss, last.Rss,
-        100.0 * (last.Rss - first.Rss) / first.Rss, [.. samples.Select(s => s.Rss)], samples, clock.Elapsed.TotalSeconds);
+        100.0 * (last.Rss - first.Rss) / first.Rss, [.. samples.Select(s => s.Rss)], samples, clock.Elapsed.TotalSeconds, (double)stepAllocated / options.Steps);
     Console.WriteLine(JsonSerializer.Serialize(growth, json));
     return 0;
 }

@@ -120,6 +120,10 @@ public sealed class TrainerProcess : IAsyncDisposable
         start.Environment["TUNE_Trainer__ListenAddress"] = "127.0.0.1";
         start.Environment["TUNE_Trainer__Token"] = token;
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in TrainerRuntimeEnvironment.Variables)
+        {
+            start.Environment[name] = value;
+        }
 
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var connection = new TrainerConnection(new Uri($"http://127.0.0.1:{grpcPort}"), token);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using k8s.Models;
 using TuneOperator.Api;
+using TuneOperator.Protos;
 
 namespace TuneOperator.Controller.FineTuneJobs;
 
@@ -153,6 +154,7 @@ public static class TrainerPodBuilder
                 new V1EnvVar { Name = "TUNE_Trainer__TokenFile", Value = TokenMountPath + "/" + TokenKey },
                 new V1EnvVar { Name = "HOME", Value = "/tmp" },
                 new V1EnvVar { Name = "TMPDIR", Value = "/tmp" },
+                .. TrainerRuntimeEnvironment.Variables.Select(v => new V1EnvVar { Name = v.Key, Value = v.Value }),
             ],
             Ports =
             [

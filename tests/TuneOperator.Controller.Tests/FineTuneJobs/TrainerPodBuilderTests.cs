@@ -161,6 +161,15 @@ public sealed class TrainerPodBuilderTests
     }
 
     [Fact]
+    public void The_trainer_gets_the_gc_settings_that_keep_its_memory_flat()
+    {
+        var container = TrainerPodBuilder.BuildPod(Job(), 1, "tune-trainer:1.0").Spec.Containers[0];
+
+        Assert.Equal("0x200000", container.Env.Single(e => e.Name == "DOTNET_GCgen0size").Value);
+        Assert.Equal("0x100000", container.Env.Single(e => e.Name == "DOTNET_GCRegionSize").Value);
+    }
+
+    [Fact]
     public void A_job_in_a_kueue_queue_gets_the_plain_pod_group_labels()
     {
         var job = Job(labels: new Dictionary<string, string> { [TrainerPodBuilder.KueueQueueLabel] = "gpu-queue" });

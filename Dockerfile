@@ -16,7 +16,7 @@ ARG TORCH_BACKEND
 RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/TuneOperator.Controller -c Release -r linux-x64 -p:PublishAot=true -o /out/operator \
+RUN dotnet publish src/TuneOperator.Controller -c Release -r linux-x64 -o /out/operator \
  && rm -f /out/operator/*.dbg \
  && dotnet publish src/TuneOperator.Trainer -c Release -o /out/trainer -p:TorchBackend=${TORCH_BACKEND} \
  && dotnet publish src/TuneOperator.Cli -c Release -o /out/cli

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace TuneOperator.Bench.Operator;
 
-/// <summary>Publishes the operator as a Native AOT executable (<c>dotnet publish -r linux-x64 -p:PublishAot=true</c>),
+/// <summary>Publishes the operator as a Native AOT executable (<c>dotnet publish -r linux-x64</c>; PublishAot is set in the operator project),
 /// the build the operator image ships; incremental on a rerun.</summary>
 internal static class AotPublisher
 {
@@ -19,7 +19,7 @@ internal static class AotPublisher
         foreach (var arg in new[]
         {
             "publish", Path.Combine(repoRoot, "src/TuneOperator.Controller/TuneOperator.Controller.csproj"),
-            "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", output, "--disable-build-servers", "-v", "q", "-nologo",
+            "-c", "Release", "-r", "linux-x64", "-o", output, "--disable-build-servers", "-v", "q", "-nologo",
         })
         {
             start.ArgumentList.Add(arg);

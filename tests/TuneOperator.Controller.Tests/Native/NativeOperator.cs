@@ -34,7 +34,7 @@ internal static class NativeOperator
         foreach (var arg in new[]
         {
             "publish", Path.Combine(root, "src", "TuneOperator.Controller", "TuneOperator.Controller.csproj"),
-            "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", output, "--disable-build-servers", "-v", "q", "-nologo",
+            "-c", "Release", "-r", "linux-x64", "-o", output, "--disable-build-servers", "-v", "q", "-nologo",
         })
         {
             start.ArgumentList.Add(arg);
@@ -49,7 +49,7 @@ internal static class NativeOperator
         if (process.ExitCode != 0 || !File.Exists(executable))
         {
             throw new InvalidOperationException(
-                $"`dotnet publish -p:PublishAot=true` of the operator failed (exit {process.ExitCode}; the ILCompiler package and clang are needed):\n{log}");
+                $"`dotnet publish -r linux-x64` (Native AOT) of the operator failed (exit {process.ExitCode}; the ILCompiler package and clang are needed):\n{log}");
         }
 
         return executable;

@@ -65,7 +65,21 @@ public sealed class SchemaBuilder(XmlDocumentation? documentation)
         ArgumentNullException.ThrowIfNull(type);
         return type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetCustomAttribute<JsonPropertyNameAttribute>() is not null)
-            .OrderBy(p => p.MetadataToken);
+            .OrderBy(DeclarationOrder);
+    }
+
+    // Declaration order is the metadata token order; a native (AOT) build has no metadata tokens, and there the
+    // order GetProperties gives is kept (the sort is stable). Only the order of schema properties depends on it.
+    private static int DeclarationOrder(PropertyInfo property)
+    {
+        try
+        {
+            return property.MetadataToken;
+        }
+        catch (InvalidOperationException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>The JSON name of a property.</summary>

@@ -41,8 +41,9 @@ public sealed class NativeOperatorTests
             await KubeApiFake.WaitUntilAsync(
                 () => !process.HasExited && Status(http, $"http://127.0.0.1:{healthPort}/readyz") == HttpStatusCode.OK,
                 Wait, "/readyz answers 200 (informers synced, leader)", Ct);
-            var lease = fake.Get<V1Lease>("default", "tune-operator-leader");
-            Assert.False(string.IsNullOrEmpty(lease?.Spec.HolderIdentity));
+            await KubeApiFake.WaitUntilAsync(
+                () => !string.IsNullOrEmpty(fake.Get<V1Lease>("default", "tune-operator-leader")?.Spec.HolderIdentity),
+                Wait, "the operator holds the leader Lease", Ct);
 
             await client.CustomObjects.CreateNamespacedCustomObjectAsync(
                 TestJobs.Minimal("native"), ApiGroup.Group, ApiGroup.Version, "default", FineTuneJob.Plural, cancellationToken: Ct);

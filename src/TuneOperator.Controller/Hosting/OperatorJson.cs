@@ -35,6 +35,10 @@ public static class OperatorJson
 [JsonSerializable(typeof(FineTuneJobStatus))]
 [JsonSerializable(typeof(KubernetesList<FineTuneJob>))]
 [JsonSerializable(typeof(Watcher<FineTuneJob>.WatchEvent))]
+// KubernetesClient's watcher reads each line first as a generic event (to tell a Status error from an object), then
+// as the watched type or as a Status.
+[JsonSerializable(typeof(Watcher<KubernetesObject>.WatchEvent))]
+[JsonSerializable(typeof(Watcher<V1Status>.WatchEvent))]
 [JsonSerializable(typeof(V1Pod))]
 [JsonSerializable(typeof(KubernetesList<V1Pod>))]
 [JsonSerializable(typeof(Watcher<V1Pod>.WatchEvent))]

@@ -12,17 +12,21 @@ ARG LIBTORCH_CUDA_URL=https://download.pytorch.org/libtorch/cu128/libtorch-share
 
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
 ARG TORCH_BACKEND
+# clang and zlib1g-dev link the operator's Native AOT executable.
+RUN apt-get update && apt-get install -y --no-install-recommends clang zlib1g-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/TuneOperator.Controller -c Release -o /out/operator \
+RUN dotnet publish src/TuneOperator.Controller -c Release -r linux-x64 -o /out/operator \
+ && rm -f /out/operator/*.dbg \
  && dotnet publish src/TuneOperator.Trainer -c Release -o /out/trainer -p:TorchBackend=${TORCH_BACKEND} \
  && dotnet publish src/TuneOperator.Cli -c Release -o /out/cli
 
-FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS operator
+# The operator is a Native AOT executable: no .NET runtime in the image, only its native dependencies.
+FROM mcr.microsoft.com/dotnet/runtime-deps:${DOTNET_VERSION} AS operator
 WORKDIR /app
-COPY --from=build /out/operator .
+COPY --from=build /out/operator/tune-operator /app/tune-operator
 USER 65532:65532
-ENTRYPOINT ["dotnet", "/app/tune-operator.dll"]
+ENTRYPOINT ["/app/tune-operator"]
 
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS trainer-cpu
 WORKDIR /app

@@ -21,7 +21,10 @@ internal sealed record BenchOptions
     /// <summary>Extra environment variables for the operator process (<c>--env NAME=VALUE</c>, repeatable), e.g. runtime knobs.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>The operator assembly to run.</summary>
+    /// <summary>Publish the operator as a Native AOT executable (what the image ships) and run that.</summary>
+    public bool Aot { get; init; }
+
+    /// <summary>The operator assembly (or, without .dll, native executable) to run.</summary>
     public string OperatorDll { get; init; } = "";
 
     /// <summary>The folder the JSON results go to.</summary>
@@ -35,7 +38,7 @@ internal sealed record BenchOptions
 
     public const string Usage = """
         usage: TuneOperator.Bench.Operator [--jobs 1000[,10000]] [--rate 100] [--workers 4] [--leader-elect true|false]
-                                           [--gc-server true|false] [--env NAME=VALUE]... [--operator-dll PATH] [--results DIR]
+                                           [--gc-server true|false] [--env NAME=VALUE]... [--operator-dll PATH | --aot true] [--results DIR]
         """;
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> naming the bad option.</summary>
@@ -67,6 +70,7 @@ internal sealed record BenchOptions
                 "--gc-server" => options with { ServerGc = bool.TryParse(value, out var server) ? server : throw new ArgumentException($"--gc-server: '{value}' is not true or false.") },
                 "--env" => options with { Environment = WithVariable(options.Environment, value) },
                 "--operator-dll" => options with { OperatorDll = Path.GetFullPath(value) },
+                "--aot" => options with { Aot = bool.TryParse(value, out var aot) ? aot : throw new ArgumentException($"--aot: '{value}' is not true or false.") },
                 "--results" => options with { ResultsDirectory = Path.GetFullPath(value) },
                 _ => throw new ArgumentException($"unknown option {name}."),
             };
@@ -75,6 +79,12 @@ internal sealed record BenchOptions
         if (options.Jobs.Count == 0)
         {
             throw new ArgumentException("--jobs: give at least one count, e.g. --jobs 1000 or --jobs 1000,10000.");
+        }
+
+        if (options.Aot)
+        {
+            // Published by the benchmark before it runs (AotPublisher); --operator-dll does not apply.
+            return options with { OperatorDll = Path.Combine(root, "bench/TuneOperator.Bench.Operator/obj/native-operator/tune-operator") };
         }
 
         if (!File.Exists(options.OperatorDll))

@@ -21,6 +21,12 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+if (options.Aot)
+{
+    Console.WriteLine("== publishing the operator as a Native AOT executable (needs clang)");
+    await AotPublisher.PublishAsync(options.RepoRoot, Path.GetDirectoryName(options.OperatorDll)!, cancel.Token);
+}
+
 var results = new List<BenchResult>();
 foreach (var jobs in options.Jobs)
 {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -43,7 +44,7 @@ public sealed class SchemaBuilder(XmlDocumentation? documentation)
             properties[name] = node;
             if (IsRequired(property))
             {
-                required.Add(name);
+                required.Add((JsonNode)name);
             }
         }
 
@@ -58,12 +59,27 @@ public sealed class SchemaBuilder(XmlDocumentation? documentation)
     }
 
     /// <summary>The properties of <paramref name="type"/> that are serialised, in declaration order.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The native operator keeps the API types whole (ApiTypes.Roots.xml in the controller project), so the API types keep their properties, fields and constructors; the native-operator test validates jobs with this schema.")]
     public static IEnumerable<PropertyInfo> JsonProperties(Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
         return type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetCustomAttribute<JsonPropertyNameAttribute>() is not null)
-            .OrderBy(p => p.MetadataToken);
+            .OrderBy(DeclarationOrder);
+    }
+
+    // Declaration order is the metadata token order; a native (AOT) build has no metadata tokens, and there the
+    // order GetProperties gives is kept (the sort is stable). Only the order of schema properties depends on it.
+    private static int DeclarationOrder(PropertyInfo property)
+    {
+        try
+        {
+            return property.MetadataToken;
+        }
+        catch (InvalidOperationException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>The JSON name of a property.</summary>
@@ -114,6 +130,7 @@ public sealed class SchemaBuilder(XmlDocumentation? documentation)
         return schema;
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The native operator keeps the API types whole (ApiTypes.Roots.xml in the controller project), so the API types keep their properties, fields and constructors; the native-operator test validates jobs with this schema.")]
     private JsonObject BuildType(Type type, PropertyInfo property, string where, bool inStatus)
     {
         var schema = new JsonObject();
@@ -212,7 +229,7 @@ public sealed class SchemaBuilder(XmlDocumentation? documentation)
             properties[name] = BuildProperty(property, inStatus, withDefault: true);
             if (IsRequired(property))
             {
-                required.Add(name);
+                required.Add((JsonNode)name);
             }
         }
 
@@ -277,6 +294,7 @@ public sealed class SchemaBuilder(XmlDocumentation? documentation)
     private static JsonNode Number(double value, bool integer) =>
         integer || value == Math.Floor(value) ? JsonValue.Create((long)value) : JsonValue.Create(value);
 
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "The native operator keeps the API types whole (ApiTypes.Roots.xml in the controller project), so the API types keep their properties, fields and constructors; the native-operator test validates jobs with this schema.")]
     private static JsonNode? DefaultOf(PropertyInfo property)
     {
         if (IsRequired(property) || property.GetCustomAttribute<NoSchemaDefaultAttribute>() is not null)
@@ -307,7 +325,7 @@ public sealed class SchemaBuilder(XmlDocumentation? documentation)
             return new JsonObject();
         }
 
-        return JsonSerializer.SerializeToNode(value, type, ApiJson.Options);
+        return JsonSerializer.SerializeToNode(value, ApiJson.Options.GetTypeInfo(type));
     }
 
     private static void AddDescription(JsonObject schema, string? description)
@@ -334,7 +352,7 @@ public sealed class SchemaBuilder(XmlDocumentation? documentation)
                 node["reason"] = rule.Reason;
             }
 
-            list.Add(node);
+            list.Add((JsonNode)node);
         }
 
         if (list.Count > 0)

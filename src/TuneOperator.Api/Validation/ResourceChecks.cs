@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using k8s.Models;
 
@@ -39,13 +40,15 @@ internal static partial class ResourceChecks
     public static void CheckSchema<T>(T value, Type resourceType, string field, List<ValidationError> errors)
     {
         var schema = (JsonObject)ApiSchemas.For(resourceType)["properties"]![field]!;
-        var node = JsonSerializer.SerializeToNode(value, ApiJson.Options);
+        var node = JsonSerializer.SerializeToNode(value, TypeInfo<T>());
         SchemaChecker.Check(node, schema, field, errors);
     }
 
     /// <summary>True when the two objects serialise to the same JSON (what CEL's <c>==</c> compares).</summary>
     public static bool SameJson<T>(T left, T right) =>
-        JsonNode.DeepEquals(JsonSerializer.SerializeToNode(left, ApiJson.Options), JsonSerializer.SerializeToNode(right, ApiJson.Options));
+        JsonNode.DeepEquals(JsonSerializer.SerializeToNode(left, TypeInfo<T>()), JsonSerializer.SerializeToNode(right, TypeInfo<T>()));
+
+    private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)ApiJson.Options.GetTypeInfo(typeof(T));
 
     /// <summary>Parses a duration such as 30s, 5m, 1h30m or 250ms.</summary>
     public static bool TryParseDuration(string text, out TimeSpan duration)

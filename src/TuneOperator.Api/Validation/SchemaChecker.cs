@@ -292,7 +292,11 @@ public static class SchemaChecker
         }
     }
 
-    private static double ToDouble(JsonNode node) => JsonSerializer.SerializeToElement(node).GetDouble();
+    private static double ToDouble(JsonNode node)
+    {
+        using var document = JsonDocument.Parse(node.ToJsonString());
+        return document.RootElement.GetDouble();
+    }
 
     private static JsonValueKind Kind(JsonNode node) => node switch
     {

@@ -1,4 +1,5 @@
 using k8s;
+using k8s.Exceptions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,6 +34,7 @@ public static class OperatorApplication
     /// <summary>Runs the operator until it is stopped; returns the process exit code (2 for invalid options).</summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        OperatorJson.Install();
         var builder = Host.CreateApplicationBuilder(args);
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(SwitchMappings));
         OperatorOptions options;
@@ -119,15 +121,16 @@ public static class OperatorApplication
             return KubernetesClientConfiguration.InClusterConfig();
         }
 
-        // One kubeconfig file (KUBECONFIG naming a single file, or ~/.kube/config) is read by the light loader; a
-        // KUBECONFIG list of files is merged by the client's own loader.
+        // KUBECONFIG (one file or a list, merged as kubectl does), else ~/.kube/config; read without reflection, so the
+        // native build reads them too.
         var fromEnvironment = Environment.GetEnvironmentVariable("KUBECONFIG");
-        var single = string.IsNullOrEmpty(fromEnvironment)
-            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config")
-            : fromEnvironment.Contains(Path.PathSeparator, StringComparison.Ordinal) ? null : fromEnvironment;
-        return single is not null && File.Exists(single)
-            ? KubeconfigLoader.Load(single)
-            : KubernetesClientConfiguration.BuildDefaultConfig();
+        var files = string.IsNullOrEmpty(fromEnvironment)
+            ? [Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config")]
+            : fromEnvironment.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Where(File.Exists).ToList();
+        return files.Count > 0 && File.Exists(files[0])
+            ? KubeconfigLoader.LoadMerged(files)
+            : throw new KubeConfigException(
+                "no Kubernetes configuration: not running in a cluster, and neither --kubeconfig, KUBECONFIG nor ~/.kube/config names an existing file.");
     }
 
     private static string? ServiceAccountNamespace()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -70,11 +71,12 @@ public sealed class EventRecorder(IKubernetes client, string component, string i
     private async Task<RecordedEvent?> TryIncrementAsync(RecordedEvent previous, DateTime now, CancellationToken cancellationToken)
     {
         var count = previous.Count + 1;
-        var patch = new Dictionary<string, object>
+        // A JSON string body: the client sends it as it is (no reflection over a dictionary of objects).
+        var patch = new JsonObject
         {
             ["count"] = count,
             ["lastTimestamp"] = now.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-        };
+        }.ToJsonString();
         try
         {
             await client.CoreV1.PatchNamespacedEventAsync(

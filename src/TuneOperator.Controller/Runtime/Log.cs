@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Warning, "Informer {Informer}: list or watch failed, retrying in {Delay}")]
     public static partial void ListWatchFailed(ILogger logger, Exception exception, string informer, TimeSpan delay);
 
+    [LoggerMessage(1006, LogLevel.Warning, "Informer {Informer}: the watch reported an error or an event it could not read")]
+    public static partial void WatchEventFailed(ILogger logger, Exception exception, string informer);
+
     [LoggerMessage(1005, LogLevel.Error, "Informer {Informer}: an event handler failed")]
     public static partial void HandlerFailed(ILogger logger, Exception exception, string informer);
 

@@ -206,7 +206,15 @@ public sealed class ResourceInformer<T> : IResourceInformer
         using var link = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), watchdog);
         try
         {
-            var events = client.WatchAsync(LastResourceVersion, options.WatchTimeout, error => serverError = error, watchdog.Token);
+            var events = client.WatchAsync(
+                LastResourceVersion,
+                options.WatchTimeout,
+                error =>
+                {
+                    serverError = error;
+                    Log.WatchEventFailed(logger, error, Name);
+                },
+                watchdog.Token);
             await foreach (var (type, obj) in events)
             {
                 watchdog.CancelAfter(options.WatchdogTimeout);

@@ -47,6 +47,9 @@ ENV LD_LIBRARY_PATH=/app
 
 FROM trainer-${TORCH_BACKEND} AS trainer
 COPY --from=build /out/cli /app/cli
+# The .NET GC reads these only from the environment: a 2 MiB gen0 budget over 1 MiB regions keeps the trainer's
+# resident size flat over long runs (bench/README.md, "Memory growth"; the operator's trainer pod sets them too).
+ENV DOTNET_GCgen0size=0x200000 DOTNET_GCRegionSize=0x100000
 USER 65532:65532
 EXPOSE 50051 9090
 ENTRYPOINT ["dotnet", "/app/tune-trainer.dll"]

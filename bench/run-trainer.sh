@@ -29,7 +29,7 @@ echo "== comparisons took $(( $(date +%s) - start )) s" >&2
 # Memory growth: tiny model, 1 thread; the baseline is taken after the warm-up (the allocator settles in the
 # first few hundred steps), then RSS, GC heap, live tensors and malloc statistics every 10 % of the steps.
 # The GC settings tune-trainer should run with (environment only: the runtime reads neither from runtimeconfig):
-# a 2 MiB gen0 budget and 1 MiB regions, so the GC keeps ~4 MiB committed instead of 17-25 MiB that grows in 4 MiB
+# a 2 MiB gen0 budget and 1 MiB regions (the trainer pod, the trainer image and `tune run` set the same), so the GC keeps ~4 MiB committed instead of 17-25 MiB that grows in 4 MiB
 # regions (bench/README.md, "memory growth").
 DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x200000}" DOTNET_GCRegionSize="${DOTNET_GCRegionSize:-0x100000}" \
 "$bench" --model tiny --growth --warmup "${GROWTH_WARMUP:-1000}" --steps "${GROWTH_STEPS:-10000}" --threads 1 | tee "$growth"

@@ -48,6 +48,8 @@ public static class OperatorJson
 [JsonSerializable(typeof(V1Status))]
 [JsonSerializable(typeof(V1Patch))]
 [JsonSerializable(typeof(V1DeleteOptions))]
+// The answer of a kubeconfig `exec` credential plugin (out-of-cluster runs against EKS, GKE, AKS…).
+[JsonSerializable(typeof(k8s.KubeConfigModels.ExecCredentialResponse))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(object))]
 [JsonSerializable(typeof(string))]

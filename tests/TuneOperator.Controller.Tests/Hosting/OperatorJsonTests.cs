@@ -27,6 +27,7 @@ public sealed class OperatorJsonTests
     [InlineData(typeof(Watcher<V1Status>.WatchEvent))]
     [InlineData(typeof(Watcher<FineTuneJob>.WatchEvent))]
     [InlineData(typeof(Watcher<V1Pod>.WatchEvent))]
+    [InlineData(typeof(k8s.KubeConfigModels.ExecCredentialResponse))]
     public void The_context_has_a_contract_for_each_type_on_the_operators_paths(Type type)
     {
         Assert.NotNull(OperatorJsonContext.Default.GetTypeInfo(type));

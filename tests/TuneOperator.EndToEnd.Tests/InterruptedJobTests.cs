@@ -80,7 +80,9 @@ public sealed class InterruptedJobTests
         // No operator while the trainer goes on: its events wait in the trainer's log.
         await cluster.StopOperatorAsync();
         await trainer.ResumeAsync(Ct);
-        var whileAway = await TrainerSteering.PauseAfterCheckpointsAsync(trainer, count: 2);
+        await TrainerSteering.PauseAfterCheckpointsAsync(trainer, count: 2);
+        // The pause lands a few steps after the event that asked for it: the newest checkpoint is the held trainer's.
+        var whileAway = (await TrainerSteering.WaitUntilHeldAsync(trainer)).LastCheckpoint;
         await cluster.StartOperatorAsync();
         await cluster.WaitForJobAsync(name, j => j.Status?.Checkpoints?.LastOrDefault()?.Step == whileAway.Step,
             $"the checkpoint of step {whileAway.Step}, saved while no operator ran, is in status");

@@ -27,7 +27,7 @@ internal static class OperatorBenchmark
         using var client = new Kubernetes(new KubernetesClientConfiguration { Host = fake.Url, HttpClientTimeout = Timeout.InfiniteTimeSpan });
 
         progress($"starting the operator ({Path.GetFileName(options.OperatorDll)}, log {work.FullName}/operator.log)");
-        await using var op = OperatorProcess.Start(options.OperatorDll, fake.Url, work.FullName, options.Workers, options.LeaderElection, options.ServerGc, options.Environment);
+        await using var op = OperatorProcess.Start(options.OperatorDll, fake.WriteKubeconfig(work.FullName, "bench"), work.FullName, options.Workers, options.LeaderElection, options.ServerGc, options.Environment);
         await op.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
         await op.ForceGcAsync(cancellationToken);

@@ -38,29 +38,9 @@ internal sealed class OperatorProcess : IAsyncDisposable
     /// <summary>The operator's log file.</summary>
     public string LogPath { get; }
 
-    /// <summary>Writes a kubeconfig for <paramref name="serverUrl"/> and starts the operator with it.</summary>
-    public static OperatorProcess Start(string operatorDll, string serverUrl, string workDirectory, int workers, bool leaderElection, bool? serverGc, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts the operator with <paramref name="kubeconfig"/>.</summary>
+    public static OperatorProcess Start(string operatorDll, string kubeconfig, string workDirectory, int workers, bool leaderElection, bool? serverGc, IReadOnlyDictionary<string, string> environment)
     {
-        var kubeconfig = Path.Combine(workDirectory, "kubeconfig");
-        File.WriteAllText(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster:
-                server: {serverUrl}
-            users:
-            - name: bench
-              user:
-                token: bench
-            contexts:
-            - name: fake
-              context:
-                cluster: fake
-                user: bench
-                namespace: default
-            current-context: fake
-            """);
         var healthPort = FreePort();
         var metricsPort = FreePort();
         // A .dll runs on the JIT runtime through `dotnet`; anything else is a native (AOT-published) executable.

@@ -30,7 +30,7 @@ public sealed class NativeOperatorTests
         var work = Directory.CreateTempSubdirectory("native-operator-");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var (healthPort, metricsPort) = (FreePort(), FreePort());
-        using var process = Start(executable, fake.Url, work.FullName, healthPort, metricsPort);
+        using var process = Start(executable, fake.WriteKubeconfig(work.FullName, "test"), work.FullName, healthPort, metricsPort);
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? string.Empty);
         process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? string.Empty);
@@ -95,28 +95,8 @@ public sealed class NativeOperatorTests
         }
     }
 
-    private static Process Start(string executable, string serverUrl, string workDirectory, int healthPort, int metricsPort)
+    private static Process Start(string executable, string kubeconfig, string workDirectory, int healthPort, int metricsPort)
     {
-        var kubeconfig = Path.Combine(workDirectory, "kubeconfig");
-        File.WriteAllText(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster:
-                server: {serverUrl}
-            users:
-            - name: test
-              user:
-                token: test
-            contexts:
-            - name: fake
-              context:
-                cluster: fake
-                user: test
-                namespace: default
-            current-context: fake
-            """);
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,

@@ -98,6 +98,36 @@ public sealed class KubeApiFake : IAsyncDisposable
     /// <summary>A real KubernetesClient pointed at this fake. The caller disposes it.</summary>
     public Kubernetes CreateClient() => new(new KubernetesClientConfiguration { Host = Url });
 
+    /// <summary>
+    /// Writes <c>kubeconfig</c> into <paramref name="directory"/> for a separate process (an operator under test or
+    /// benchmark) to reach this fake: one cluster, a bearer token named after <paramref name="user"/>, namespace
+    /// <c>default</c>. Returns the file's path.
+    /// </summary>
+    public string WriteKubeconfig(string directory, string user)
+    {
+        var path = Path.Combine(directory, "kubeconfig");
+        File.WriteAllText(path, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: fake
+              cluster:
+                server: {Url}
+            users:
+            - name: {user}
+              user:
+                token: {user}
+            contexts:
+            - name: fake
+              context:
+                cluster: fake
+                user: {user}
+                namespace: default
+            current-context: fake
+            """);
+        return path;
+    }
+
     /// <summary>Closes every open watch now; with <paramref name="abort"/> the connections are reset instead of ended cleanly.</summary>
     /// <param name="abort">Reset the TCP connections rather than finishing the responses.</param>
     public void DropWatches(bool abort = false) => _store.DropWatches(abort);

@@ -9,6 +9,7 @@ using TuneOperator.Api;
 using TuneOperator.Controller.FineTuneJobs;
 using TuneOperator.Controller.Hosting;
 using TuneOperator.Controller.Metrics;
+using TuneOperator.Controller.Runtime;
 using TuneOperator.Protos;
 using TuneOperator.Testing.Kube;
 using TuneOperator.Testing.Kubelet;
@@ -39,12 +40,14 @@ internal sealed class EndToEndCluster : IAsyncDisposable
     private readonly List<TrainerConnection> connections = [];
     private readonly OperatorLog operatorLog = new();
     private readonly ILoggerFactory loggerFactory;
+    private readonly KubeApiClient operatorClient;
     private OperatorHost? operatorHost;
 
     private EndToEndCluster(KubeApiFake fake, Kubernetes client, LocalKubelet kubelet)
     {
         Fake = fake;
         Client = client;
+        operatorClient = new KubeApiClient(new KubernetesClientConfiguration { Host = fake.Url });
         Kubelet = kubelet;
         JobType = fake.Resource(ApiGroup.Group, ApiGroup.Version, FineTuneJob.Plural);
         loggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(operatorLog));
@@ -102,8 +105,8 @@ internal sealed class EndToEndCluster : IAsyncDisposable
             CheckpointTimeout = TimeSpan.FromSeconds(60),
         });
         var metrics = new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry());
-        var set = new FineTuneJobControllerSet(Client, options, metrics, loggerFactory, TimeProvider.System);
-        var host = new OperatorHost(Client, [set], options, new OperatorHealth(), metrics, loggerFactory, TimeProvider.System);
+        var set = new FineTuneJobControllerSet(operatorClient, options, metrics, loggerFactory, TimeProvider.System);
+        var host = new OperatorHost(operatorClient, [set], options, new OperatorHealth(), metrics, loggerFactory, TimeProvider.System);
         await host.StartAsync(Ct);
         operatorHost = host;
         Metrics = metrics;
@@ -308,6 +311,7 @@ internal sealed class EndToEndCluster : IAsyncDisposable
         loggerFactory.Dispose();
         await Kubelet.DisposeAsync();
         Client.Dispose();
+        operatorClient.Dispose();
         await Fake.DisposeAsync();
     }
 

@@ -24,10 +24,10 @@ public sealed class FineTuneJobControllerSet : IControllerSet
 
     /// <summary>Creates the informers and the controller.</summary>
     public FineTuneJobControllerSet(
-        IKubernetes client, IOptions<OperatorOptions> options, OperatorMetrics metrics, ILoggerFactory loggerFactory, TimeProvider time)
+        KubeApiClient client, IOptions<OperatorOptions> options, OperatorMetrics metrics, ILoggerFactory loggerFactory, TimeProvider time)
     {
         var settings = options.Value;
-        var jobType = new ResourceType(ApiGroup.Group, ApiGroup.Version, FineTuneJob.Plural);
+        var jobType = FineTuneJobReconciler.JobType;
         var informerOptions = new ResourceInformerOptions { WatchdogTimeout = settings.WatchdogTimeout };
         var namespaces = settings.Namespaces().Count == 0 ? [null] : settings.Namespaces().Cast<string?>().ToList();
         // The trimmed forms reuse the cached job's name and UID strings (see CachedObjects); the lookup reads the merged

@@ -12,6 +12,7 @@ using TuneOperator.Controller.Metrics;
 using TuneOperator.Controller.Runtime;
 using TuneOperator.Controller.Training;
 using TuneOperator.Protos;
+using TuneOperator.Controller.Hosting;
 
 namespace TuneOperator.Controller.FineTuneJobs;
 
@@ -21,7 +22,7 @@ namespace TuneOperator.Controller.FineTuneJobs;
 /// deterministic name, deletions), and writes the status once, only when it changed.
 /// </summary>
 public sealed partial class FineTuneJobReconciler(
-    IKubernetes client,
+    KubeApiClient client,
     ResourceCache<FineTuneJob> jobs,
     ResourceCache<V1Pod> pods,
     string defaultTrainerImage,
@@ -32,6 +33,9 @@ public sealed partial class FineTuneJobReconciler(
     TrainerSupervisor? trainers = null,
     FineTuneJobReconcilerOptions? options = null) : IReconciler
 {
+    /// <summary>Where FineTuneJobs live in the API.</summary>
+    public static ResourceType JobType { get; } = new(ApiGroup.Group, ApiGroup.Version, FineTuneJob.Plural);
+
     /// <summary>The finalizer that lets the operator ask the trainer for a checkpoint before the job goes away.</summary>
     public const string CheckpointFinalizer = "tuneoperator.io/checkpoint";
 
@@ -107,7 +111,7 @@ public sealed partial class FineTuneJobReconciler(
             await EnsureTokenSecretAsync(job, cancellationToken);
             var parentOutput = parent?.Status?.Output?.Path is { Length: > 0 } parentPath ? parentPath : parent?.Spec?.Output?.Location;
             var pod = TrainerPodBuilder.BuildPod(job, attempt, defaultTrainerImage, parentOutput);
-            if (await CreateIfAbsentAsync(() => client.CoreV1.CreateNamespacedPodAsync(pod, key.Namespace, cancellationToken: cancellationToken)))
+            if (await CreateIfAbsentAsync(() => client.CreateAsync(ResourceType.Pods, key.Namespace, pod, cancellationToken)))
             {
                 LogPodCreated(logger, pod.Metadata.Name, key);
                 await events.RecordAsync(job, EventRecorder.Normal, "PodCreated", $"Created trainer pod {pod.Metadata.Name} (attempt {attempt}).", cancellationToken);
@@ -135,7 +139,7 @@ public sealed partial class FineTuneJobReconciler(
 
         foreach (var podName in decision.PodsToDelete)
         {
-            await DeleteIfPresentAsync(() => client.CoreV1.DeleteNamespacedPodAsync(podName, key.Namespace, cancellationToken: cancellationToken));
+            await DeleteIfPresentAsync(() => client.DeleteAsync(ResourceType.Pods, key.Namespace, podName, cancellationToken));
         }
 
         if (trainers is not null && !staleFinished)
@@ -145,8 +149,7 @@ public sealed partial class FineTuneJobReconciler(
 
         if (decision.DeleteJob)
         {
-            await DeleteIfPresentAsync(() => client.CustomObjects.DeleteNamespacedCustomObjectAsync(
-                ApiGroup.Group, ApiGroup.Version, key.Namespace, FineTuneJob.Plural, key.Name, cancellationToken: cancellationToken));
+            await DeleteIfPresentAsync(() => client.DeleteAsync(JobType, key.Namespace, key.Name, cancellationToken));
             return ReconcileResult.Done;
         }
 
@@ -272,8 +275,8 @@ public sealed partial class FineTuneJobReconciler(
     private async Task<FineTuneJob> WriteStatusAsync(FineTuneJob job, FineTuneJobStatus status, bool reporting, CancellationToken cancellationToken)
     {
         var updated = new FineTuneJob { ApiVersion = job.ApiVersion, Kind = job.Kind, Metadata = job.Metadata, Spec = job.Spec, Status = status };
-        var written = await client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync<FineTuneJob>(
-            updated, ApiGroup.Group, ApiGroup.Version, job.Metadata.NamespaceProperty, FineTuneJob.Plural, job.Metadata.Name, cancellationToken: cancellationToken);
+        var written = await client.ReplaceStatusAsync(
+            JobType, job.Metadata.NamespaceProperty, job.Metadata.Name, updated, cancellationToken);
         if (reporting)
         {
             lastWrites[job.Metadata.Uid] = time.GetUtcNow();
@@ -450,9 +453,8 @@ public sealed partial class FineTuneJobReconciler(
         var body = new JsonObject { ["metadata"] = metadata };
         try
         {
-            var result = await client.CustomObjects.PatchNamespacedCustomObjectAsync<FineTuneJob>(
-                new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version,
-                job.Metadata.NamespaceProperty, FineTuneJob.Plural, job.Metadata.Name, cancellationToken: cancellationToken);
+            var result = await client.MergePatchAsync<FineTuneJob>(
+                JobType, job.Metadata.NamespaceProperty, job.Metadata.Name, body.ToJsonString(), cancellationToken);
             return result;
         }
         catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.NotFound)
@@ -462,7 +464,7 @@ public sealed partial class FineTuneJobReconciler(
     }
 
     private static bool SameStatus(FineTuneJobStatus? current, FineTuneJobStatus next) =>
-        current is not null && KubernetesJson.Serialize(current) == KubernetesJson.Serialize(next);
+        current is not null && OperatorJson.Serialize(current) == OperatorJson.Serialize(next);
 
     // Creates the token Secret; when it exists already (an earlier attempt, or a reconcile whose cache lagged), checks
     // that it is this job's and holds a token. A Secret left by an earlier job of the same name (garbage collection
@@ -471,13 +473,13 @@ public sealed partial class FineTuneJobReconciler(
     {
         var namespaceName = job.Metadata.NamespaceProperty;
         var secret = TrainerPodBuilder.BuildTokenSecret(job, TrainerPodBuilder.NewToken());
-        if (await CreateIfAbsentAsync(() => client.CoreV1.CreateNamespacedSecretAsync(secret, namespaceName, cancellationToken: cancellationToken)))
+        if (await CreateIfAbsentAsync(() => client.CreateAsync(ResourceType.Secrets, namespaceName, secret, cancellationToken)))
         {
             return;
         }
 
         var name = secret.Metadata.Name;
-        var existing = await client.CoreV1.ReadNamespacedSecretAsync(name, namespaceName, cancellationToken: cancellationToken);
+        var existing = await client.GetAsync<V1Secret>(ResourceType.Secrets, namespaceName, name, cancellationToken);
         var controller = existing.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
         if (controller?.Uid == job.Metadata.Uid && HasToken(existing))
         {
@@ -492,7 +494,7 @@ public sealed partial class FineTuneJobReconciler(
         }
 
         secret.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
-        await client.CoreV1.ReplaceNamespacedSecretAsync(secret, name, namespaceName, cancellationToken: cancellationToken);
+        await client.ReplaceAsync(ResourceType.Secrets, namespaceName, name, secret, cancellationToken);
     }
 
     private static bool HasToken(V1Secret secret) =>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using TuneOperator.Api;
+using TuneOperator.Controller.Hosting;
 
 namespace TuneOperator.Controller.FineTuneJobs;
 
@@ -18,7 +19,7 @@ public static class TrainerPlan
     /// <exception cref="InvalidOperationException">The spec uses fromJob but no parent output is known.</exception>
     public static string Build(FineTuneJobSpec spec, string? parentOutput)
     {
-        var root = JsonNode.Parse(KubernetesJson.Serialize(spec))!.AsObject();
+        var root = JsonNode.Parse(OperatorJson.Serialize(spec))!.AsObject();
         if (spec.Checkpoint.LocationOrDefault(spec.Output?.Location) is { } checkpoints)
         {
             if (root["checkpoint"] is not JsonObject checkpoint)

@@ -20,7 +20,7 @@ public static class KubeconfigLoader
     /// <summary>
     /// The client configuration from several kubeconfig files merged as kubectl merges a <c>KUBECONFIG</c> list: the first
     /// file that sets a current context wins, and of clusters, users and contexts with the same name the first one wins.
-    /// Relative certificate and key paths are resolved against the first file's folder.
+    /// Relative certificate and key paths are resolved against the folder of the file that names them, as kubectl does.
     /// </summary>
     /// <exception cref="KubeConfigException">A file is missing or is not a kubeconfig.</exception>
     public static KubernetesClientConfiguration LoadMerged(IReadOnlyList<string> paths)
@@ -36,8 +36,111 @@ public static class KubeconfigLoader
             merged.Contexts = [.. merged.Contexts, .. next.Contexts.Where(c => merged.Contexts.All(m => m.Name != c.Name))];
         }
 
-        return KubernetesClientConfiguration.BuildConfigFromConfigObject(merged);
+        return ToClientConfiguration(merged);
     }
+
+    // The current context's cluster, user and namespace, as kubectl resolves them. The client's own
+    // BuildConfigFromConfigObject is not used: its exec support reads the plugin's answer through KubernetesJson (see
+    // OperatorJson), and its legacy auth-provider plugins are gone from kubectl.
+    private static KubernetesClientConfiguration ToClientConfiguration(K8SConfiguration config)
+    {
+        var file = config.FileName ?? "kubeconfig";
+        if (string.IsNullOrEmpty(config.CurrentContext))
+        {
+            throw new KubeConfigException($"kubeconfig {file} sets no current-context; set one (kubectl config use-context NAME).");
+        }
+
+        var context = config.Contexts.FirstOrDefault(c => c.Name == config.CurrentContext)?.ContextDetails
+            ?? throw new KubeConfigException(
+                $"kubeconfig {file}: current-context \"{config.CurrentContext}\" is not among its contexts ({string.Join(", ", config.Contexts.Select(c => c.Name))}).");
+        var cluster = config.Clusters.FirstOrDefault(c => c.Name == context.Cluster)?.ClusterEndpoint
+            ?? throw new KubeConfigException($"kubeconfig {file}: context \"{config.CurrentContext}\" names cluster \"{context.Cluster}\", which it does not define.");
+        if (string.IsNullOrEmpty(cluster.Server))
+        {
+            throw new KubeConfigException($"kubeconfig {file}: cluster \"{context.Cluster}\" has no server; set its https://host:port.");
+        }
+
+        var result = new KubernetesClientConfiguration
+        {
+            Host = cluster.Server,
+            Namespace = context.Namespace,
+            SkipTlsVerify = cluster.SkipTlsVerify,
+            TlsServerName = cluster.TlsServerName,
+            SslCaCerts = Authorities(cluster, file),
+        };
+        if (string.IsNullOrEmpty(context.User))
+        {
+            return result;
+        }
+
+        var user = config.Users.FirstOrDefault(u => u.Name == context.User)?.UserCredentials
+            ?? throw new KubeConfigException($"kubeconfig {file}: context \"{config.CurrentContext}\" names user \"{context.User}\", which it does not define.");
+        if (user.AuthProvider is { } provider)
+        {
+            throw new KubeConfigException(
+                $"kubeconfig {file}: user \"{context.User}\" uses the auth-provider \"{provider.Name}\", which kubectl removed in 1.26; use the provider's exec credential plugin (for example kubelogin or gke-gcloud-auth-plugin).");
+        }
+
+        if (!string.IsNullOrEmpty(user.Impersonate))
+        {
+            throw new KubeConfigException($"kubeconfig {file}: user \"{context.User}\" impersonates (as: {user.Impersonate}); the operator acts as its own identity: remove \"as\".");
+        }
+
+        result.AccessToken = user.Token;
+        result.Username = user.UserName;
+        result.Password = user.Password;
+        result.ClientCertificateData = user.ClientCertificateData;
+        result.ClientCertificateKeyData = user.ClientKeyData;
+        result.ClientCertificateFilePath = user.ClientCertificate;
+        result.ClientKeyFilePath = user.ClientKey;
+        if (user.ExternalExecution is { } exec)
+        {
+            result.TokenProvider = new ExecCredentialProvider(exec, file, TimeProvider.System);
+        }
+
+        return result;
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2Collection? Authorities(ClusterEndpoint cluster, string file)
+    {
+        string pem;
+        if (!string.IsNullOrEmpty(cluster.CertificateAuthorityData))
+        {
+            try
+            {
+                pem = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(cluster.CertificateAuthorityData));
+            }
+            catch (FormatException ex)
+            {
+                throw new KubeConfigException($"kubeconfig {file}: certificate-authority-data is not base64 (it holds the PEM text base64-encoded).", ex);
+            }
+        }
+        else if (cluster.CertificateAuthority is { Length: > 0 } path)
+        {
+            pem = File.Exists(path) ? File.ReadAllText(path) : throw new KubeConfigException($"kubeconfig {file}: certificate-authority {path} does not exist.");
+        }
+        else
+        {
+            return null;
+        }
+
+        var authorities = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        try
+        {
+            authorities.ImportFromPem(pem);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            throw new KubeConfigException($"kubeconfig {file}: the certificate authority is not PEM certificates: {ex.Message}", ex);
+        }
+
+        return authorities.Count > 0
+            ? authorities
+            : throw new KubeConfigException($"kubeconfig {file}: the certificate authority holds no PEM certificate.");
+    }
+
+    private static string? RelativeTo(string file, string? path) =>
+        string.IsNullOrEmpty(path) ? null : Path.GetFullPath(path, Path.GetDirectoryName(file) ?? Environment.CurrentDirectory);
 
     private static K8SConfiguration Read(string path)
     {
@@ -76,7 +179,6 @@ public static class KubeconfigLoader
             Clusters = [.. Items(root, "clusters", full).Select(item => ReadCluster(item, full))],
             Users = [.. Items(root, "users", full).Select(item => ReadUser(item, full))],
             Contexts = [.. Items(root, "contexts", full).Select(item => ReadContext(item, full))],
-            // Relative certificate and key paths are resolved against the kubeconfig's folder, as kubectl does.
             FileName = full,
         };
     }
@@ -90,7 +192,7 @@ public static class KubeconfigLoader
             ClusterEndpoint = body is null ? null : new ClusterEndpoint
             {
                 Server = Text(body, "server"),
-                CertificateAuthority = Text(body, "certificate-authority"),
+                CertificateAuthority = RelativeTo(file, Text(body, "certificate-authority")),
                 CertificateAuthorityData = Text(body, "certificate-authority-data"),
                 SkipTlsVerify = Flag(body, "insecure-skip-tls-verify", file),
                 TlsServerName = Text(body, "tls-server-name"),
@@ -106,9 +208,9 @@ public static class KubeconfigLoader
             Name = Text(item, "name"),
             UserCredentials = body is null ? null : new UserCredentials
             {
-                ClientCertificate = Text(body, "client-certificate"),
+                ClientCertificate = RelativeTo(file, Text(body, "client-certificate")),
                 ClientCertificateData = Text(body, "client-certificate-data"),
-                ClientKey = Text(body, "client-key"),
+                ClientKey = RelativeTo(file, Text(body, "client-key")),
                 ClientKeyData = Text(body, "client-key-data"),
                 Token = Text(body, "token"),
                 UserName = Text(body, "username"),

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Prometheus;
 using TuneOperator.Controller.FineTuneJobs;
 using TuneOperator.Controller.Metrics;
+using TuneOperator.Controller.Runtime;
 
 namespace TuneOperator.Controller.Hosting;
 
@@ -34,7 +35,6 @@ public static class OperatorApplication
     /// <summary>Runs the operator until it is stopped; returns the process exit code (2 for invalid options).</summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        OperatorJson.Install();
         var builder = Host.CreateApplicationBuilder(args);
         builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(SwitchMappings));
         OperatorOptions options;
@@ -58,7 +58,7 @@ public static class OperatorApplication
         builder.Services.AddSingleton(Prometheus.Metrics.NewCustomRegistry());
         builder.Services.AddSingleton<OperatorMetrics>();
         builder.Services.AddSingleton<OperatorHealth>();
-        builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(ClientConfiguration(options)));
+        builder.Services.AddSingleton(_ => new KubeApiClient(ClientConfiguration(options)));
         builder.Services.AddSingleton<IControllerSet, FineTuneJobControllerSet>();
         builder.Services.AddHostedService<OperatorEndpoints>();
         builder.Services.AddHostedService<OperatorHost>();

@@ -13,7 +13,7 @@ namespace TuneOperator.Controller.Hosting;
 /// cancels everything, lets workers finish the key in hand, and releases the Lease.
 /// </summary>
 public sealed partial class OperatorHost(
-    IKubernetes client,
+    KubeApiClient client,
     IEnumerable<IControllerSet> sets,
     IOptions<OperatorOptions> options,
     OperatorHealth health,

@@ -8,23 +8,42 @@ using TuneOperator.Api;
 namespace TuneOperator.Controller.Hosting;
 
 /// <summary>
-/// Makes KubernetesClient's JSON work without reflection: the client serializes through the shared options of
-/// <see cref="KubernetesJson"/> (its converters for dates, quantities and int-or-string stay in those options); this
-/// gives them a source-generated resolver that knows every type the operator sends or receives. A type missing from
-/// <see cref="OperatorJsonContext"/> fails the same way on the JIT and in the native build, so the JIT tests cover the list.
+/// The operator's JSON for the Kubernetes API: the source-generated <see cref="OperatorJsonContext"/> (every type the
+/// operator sends or receives, no reflection) with the API server's conventions — camelCase names, nulls left out, and
+/// RFC 3339 times (KubernetesClient's public converters, the same text its own options write). The operator never goes
+/// through <c>KubernetesJson</c>: that class's static setup roots KubernetesClient's all-models context, which the native
+/// build would otherwise carry (see bench/README.md). A type missing from the context fails the same way on the JIT and in
+/// the native build, so the JIT tests cover the list.
 /// </summary>
 public static class OperatorJson
 {
-    private static int installed;
+    /// <summary>The options every API request and response of the operator is read and written with (read-only).</summary>
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
 
-    /// <summary>Installs the operator's resolver into <see cref="KubernetesJson"/>'s options, once per process, before
-    /// the first request (the options become read-only when first used).</summary>
-    public static void Install()
+    /// <summary>The metadata for <typeparamref name="T"/>, from <see cref="OperatorJsonContext"/>.</summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not in the context.</exception>
+    public static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+
+    /// <summary>Writes <paramref name="value"/> as the API server expects it.</summary>
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, TypeInfo<T>());
+
+    /// <summary>Reads a <typeparamref name="T"/> from UTF-8 JSON.</summary>
+    public static T? Deserialize<T>(ReadOnlySpan<byte> utf8) => JsonSerializer.Deserialize(utf8, TypeInfo<T>());
+
+    private static JsonSerializerOptions CreateOptions()
     {
-        if (Interlocked.Exchange(ref installed, 1) == 0)
+        var options = new JsonSerializerOptions
         {
-            KubernetesJson.AddJsonOptions(options => options.TypeInfoResolver = OperatorJsonContext.Default);
-        }
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            TypeInfoResolver = OperatorJsonContext.Default,
+        };
+        // Nested converter classes: creating them does not run KubernetesJson's static setup.
+        options.Converters.Add(new KubernetesJson.Iso8601TimeSpanConverter());
+        options.Converters.Add(new KubernetesJson.KubernetesDateTimeConverter());
+        options.Converters.Add(new KubernetesJson.KubernetesDateTimeOffsetConverter());
+        options.MakeReadOnly();
+        return options;
     }
 }
 
@@ -34,20 +53,12 @@ public static class OperatorJson
 [JsonSerializable(typeof(FineTuneJobSpec))]
 [JsonSerializable(typeof(FineTuneJobStatus))]
 [JsonSerializable(typeof(KubernetesList<FineTuneJob>))]
-[JsonSerializable(typeof(Watcher<FineTuneJob>.WatchEvent))]
-// KubernetesClient's watcher reads each line first as a generic event (to tell a Status error from an object), then
-// as the watched type or as a Status.
-[JsonSerializable(typeof(Watcher<KubernetesObject>.WatchEvent))]
-[JsonSerializable(typeof(Watcher<V1Status>.WatchEvent))]
 [JsonSerializable(typeof(V1Pod))]
 [JsonSerializable(typeof(KubernetesList<V1Pod>))]
-[JsonSerializable(typeof(Watcher<V1Pod>.WatchEvent))]
 [JsonSerializable(typeof(V1Secret))]
 [JsonSerializable(typeof(V1Lease))]
 [JsonSerializable(typeof(Corev1Event))]
 [JsonSerializable(typeof(V1Status))]
-[JsonSerializable(typeof(V1Patch))]
-[JsonSerializable(typeof(V1DeleteOptions))]
 // The answer of a kubeconfig `exec` credential plugin (out-of-cluster runs against EKS, GKE, AKS…).
 [JsonSerializable(typeof(k8s.KubeConfigModels.ExecCredentialResponse))]
 [JsonSerializable(typeof(JsonElement))]

@@ -13,7 +13,7 @@ namespace TuneOperator.Controller.Runtime;
 /// type, reason and message) is aggregated: the existing Event's <c>count</c> and <c>lastTimestamp</c> are updated
 /// instead of creating another one. Recording is best effort: failures are logged, never thrown.
 /// </summary>
-public sealed class EventRecorder(IKubernetes client, string component, string instance, ILogger logger, TimeProvider? timeProvider = null)
+public sealed class EventRecorder(KubeApiClient client, string component, string instance, ILogger logger, TimeProvider? timeProvider = null)
 {
     /// <summary>The <c>type</c> of an informational event.</summary>
     public const string Normal = "Normal";
@@ -58,8 +58,8 @@ public sealed class EventRecorder(IKubernetes client, string component, string i
                 return;
             }
 
-            var created = await client.CoreV1.CreateNamespacedEventAsync(
-                NewEvent(subject, namespaceName, type, reason, message, now), namespaceName, cancellationToken: cancellationToken);
+            var created = await client.CreateAsync(
+                ResourceType.Events, namespaceName, NewEvent(subject, namespaceName, type, reason, message, now), cancellationToken);
             Remember(aggregateKey, new RecordedEvent(namespaceName, created.Metadata.Name, created.Count ?? 1));
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -79,8 +79,7 @@ public sealed class EventRecorder(IKubernetes client, string component, string i
         }.ToJsonString();
         try
         {
-            await client.CoreV1.PatchNamespacedEventAsync(
-                new V1Patch(patch, V1Patch.PatchType.MergePatch), previous.Name, previous.Namespace, cancellationToken: cancellationToken);
+            await client.MergePatchAsync<Corev1Event>(ResourceType.Events, previous.Namespace, previous.Name, patch, cancellationToken);
             return previous with { Count = count };
         }
         catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.NotFound)

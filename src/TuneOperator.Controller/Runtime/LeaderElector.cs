@@ -16,7 +16,7 @@ namespace TuneOperator.Controller.Runtime;
 /// </summary>
 public sealed class LeaderElector
 {
-    private readonly IKubernetes client;
+    private readonly KubeApiClient client;
     private readonly LeaderElectionConfig config;
     private readonly ILogger logger;
     private readonly TimeProvider time;
@@ -25,7 +25,7 @@ public sealed class LeaderElector
     private int state = (int)LeaderElectionState.Stopped;
 
     /// <summary>Creates an elector; call <see cref="RunAsync"/> to take part in the election.</summary>
-    public LeaderElector(IKubernetes client, LeaderElectionConfig config, ILogger logger, TimeProvider? timeProvider = null)
+    public LeaderElector(KubeApiClient client, LeaderElectionConfig config, ILogger logger, TimeProvider? timeProvider = null)
     {
         if (config.LeaseDuration <= config.RenewDeadline)
         {
@@ -173,7 +173,7 @@ public sealed class LeaderElector
         V1Lease? lease;
         try
         {
-            lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(config.LeaseName, config.LeaseNamespace, cancellationToken: cancellationToken);
+            lease = await client.GetAsync<V1Lease>(ResourceType.Leases, config.LeaseNamespace, config.LeaseName, cancellationToken);
         }
         catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.NotFound)
         {
@@ -203,7 +203,7 @@ public sealed class LeaderElector
             };
             try
             {
-                var result = await client.CoordinationV1.CreateNamespacedLeaseAsync(created, config.LeaseNamespace, cancellationToken: cancellationToken);
+                var result = await client.CreateAsync(ResourceType.Leases, config.LeaseNamespace, created, cancellationToken);
                 Observe(result, now);
                 return true;
             }
@@ -234,7 +234,7 @@ public sealed class LeaderElector
         spec.LeaseDurationSeconds = (int)Math.Ceiling(config.LeaseDuration.TotalSeconds);
         try
         {
-            var result = await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, config.LeaseName, config.LeaseNamespace, cancellationToken: cancellationToken);
+            var result = await client.ReplaceAsync(ResourceType.Leases, config.LeaseNamespace, config.LeaseName, lease, cancellationToken);
             Observe(result, now);
             return true;
         }
@@ -254,7 +254,7 @@ public sealed class LeaderElector
         using var timeout = new CancellationTokenSource(config.RenewDeadline);
         try
         {
-            var lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(config.LeaseName, config.LeaseNamespace, cancellationToken: timeout.Token);
+            var lease = await client.GetAsync<V1Lease>(ResourceType.Leases, config.LeaseNamespace, config.LeaseName, timeout.Token);
             if (lease.Spec?.HolderIdentity != config.Identity)
             {
                 return;
@@ -265,7 +265,7 @@ public sealed class LeaderElector
             lease.Spec.LeaseDurationSeconds = 1;
             lease.Spec.RenewTime = now;
             lease.Spec.AcquireTime = now;
-            await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, config.LeaseName, config.LeaseNamespace, cancellationToken: timeout.Token);
+            await client.ReplaceAsync(ResourceType.Leases, config.LeaseNamespace, config.LeaseName, lease, timeout.Token);
             ObservedLeader = null;
             Log.ReleasedLease(logger, config.Identity, config.LeaseNamespace, config.LeaseName);
         }

@@ -12,6 +12,12 @@ public sealed record ResourceType(string Group, string Version, string Plural)
     /// <summary>Core v1 secrets.</summary>
     public static ResourceType Secrets { get; } = new(string.Empty, "v1", "secrets");
 
+    /// <summary>Core v1 events.</summary>
+    public static ResourceType Events { get; } = new(string.Empty, "v1", "events");
+
+    /// <summary>coordination.k8s.io/v1 leases (leader election).</summary>
+    public static ResourceType Leases { get; } = new("coordination.k8s.io", "v1", "leases");
+
     /// <summary>The <c>apiVersion</c> string of the kind.</summary>
     public string ApiVersion => Group.Length == 0 ? Version : Group + "/" + Version;
 

@@ -7,6 +7,7 @@ using TuneOperator.Controller.FineTuneJobs;
 using TuneOperator.Controller.Metrics;
 using TuneOperator.Controller.Runtime;
 using TuneOperator.Protos;
+using k8s.Models;
 
 namespace TuneOperator.Controller.Training;
 
@@ -18,7 +19,7 @@ namespace TuneOperator.Controller.Training;
 /// leadership).
 /// </summary>
 public sealed partial class TrainerSupervisor(
-    IKubernetes client,
+    KubeApiClient client,
     OperatorMetrics metrics,
     Action<NamespacedName> enqueue,
     TrainerSupervisorOptions options,
@@ -165,7 +166,7 @@ public sealed partial class TrainerSupervisor(
         {
             try
             {
-                var secret = await client.CoreV1.ReadNamespacedSecretAsync(target.TokenSecret, target.Job.Namespace, cancellationToken: token);
+                var secret = await client.GetAsync<V1Secret>(ResourceType.Secrets, target.Job.Namespace, target.TokenSecret, token);
                 var bearer = secret.Data is { } data && data.TryGetValue(TrainerPodBuilder.TokenKey, out var bytes)
                     ? Encoding.UTF8.GetString(bytes)
                     : secret.StringData is { } text && text.TryGetValue(TrainerPodBuilder.TokenKey, out var plain) ? plain : null;

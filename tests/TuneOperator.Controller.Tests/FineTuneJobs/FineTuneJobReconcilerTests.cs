@@ -42,8 +42,8 @@ public sealed class FineTuneJobReconcilerTests
             LeaderElection = new LeaderElectionOptions { Enabled = false, Identity = "test" },
         });
         var metrics = new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry());
-        var set = new FineTuneJobControllerSet(client, options, metrics, NullLoggerFactory.Instance, TimeProvider.System);
-        var host = new OperatorHost(client, [set], options, new OperatorHealth(), metrics, NullLoggerFactory.Instance, TimeProvider.System);
+        var set = new FineTuneJobControllerSet(client.Api(), options, metrics, NullLoggerFactory.Instance, TimeProvider.System);
+        var host = new OperatorHost(client.Api(), [set], options, new OperatorHealth(), metrics, NullLoggerFactory.Instance, TimeProvider.System);
         await host.StartAsync(Ct);
         return (fake, client, host);
     }

@@ -45,7 +45,7 @@ public sealed class OperatorHostTests
                 RetryPeriod = TimeSpan.FromMilliseconds(100),
             },
         };
-        using var host = new OperatorHost(client, [set], Options.Create(options), health, metrics, NullLoggerFactory.Instance, TimeProvider.System);
+        using var host = new OperatorHost(client.Api(), [set], Options.Create(options), health, metrics, NullLoggerFactory.Instance, TimeProvider.System);
 
         Assert.False(health.Readiness().Ready);
         await host.StartAsync(Ct);
@@ -81,7 +81,7 @@ public sealed class OperatorHostTests
         public PodControllerSet(IKubernetes client)
         {
             var informer = new ResourceInformer<V1Pod>(
-                new KubernetesListWatchClient<V1Pod>(client, ControllerResourceType.Pods), "pods", NullLogger.Instance);
+                new KubernetesListWatchClient<V1Pod>(client.Api(), ControllerResourceType.Pods), "pods", NullLogger.Instance);
             var controller = new ControllerLoop("Pod", this, 2, () => informer.Cache.Keys(), NullLogger.Instance);
             informer.AddHandler(new ResourceEventHandler<V1Pod>(pod => controller.Enqueue(NamespacedName.Of(pod))));
             Informers = [informer];

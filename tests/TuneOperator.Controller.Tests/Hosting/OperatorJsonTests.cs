@@ -1,50 +1,62 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using TuneOperator.Api;
 using TuneOperator.Controller.Hosting;
+using TuneOperator.Controller.Tests.FineTuneJobs;
 using Xunit;
 
 namespace TuneOperator.Controller.Tests.Hosting;
 
 /// <summary>
-/// The native operator serializes only through <see cref="OperatorJsonContext"/>: every type KubernetesClient reads or
-/// writes on the operator's paths must be in it, or the call fails at run time in the native build only.
+/// The operator reads and writes the API only through <see cref="OperatorJson"/> (the source-generated
+/// <see cref="OperatorJsonContext"/>): a type missing from the context fails at run time, and times must be written as
+/// the API server writes them.
 /// </summary>
 public sealed class OperatorJsonTests
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { TypeInfoResolver = OperatorJsonContext.Default };
-
     [Theory]
     [InlineData(typeof(FineTuneJob))]
     [InlineData(typeof(KubernetesList<FineTuneJob>))]
+    [InlineData(typeof(V1Pod))]
     [InlineData(typeof(KubernetesList<V1Pod>))]
     [InlineData(typeof(V1Secret))]
     [InlineData(typeof(V1Lease))]
     [InlineData(typeof(Corev1Event))]
     [InlineData(typeof(V1Status))]
-    [InlineData(typeof(Watcher<KubernetesObject>.WatchEvent))]
-    [InlineData(typeof(Watcher<V1Status>.WatchEvent))]
-    [InlineData(typeof(Watcher<FineTuneJob>.WatchEvent))]
-    [InlineData(typeof(Watcher<V1Pod>.WatchEvent))]
     [InlineData(typeof(k8s.KubeConfigModels.ExecCredentialResponse))]
     public void The_context_has_a_contract_for_each_type_on_the_operators_paths(Type type)
     {
-        Assert.NotNull(OperatorJsonContext.Default.GetTypeInfo(type));
+        Assert.NotNull(OperatorJson.Options.GetTypeInfo(type));
     }
 
     [Fact]
-    public void A_watch_line_reads_as_the_generic_event_then_as_the_watched_type_and_an_error_line_as_a_status()
+    public void Times_are_rfc3339_in_utc_with_microseconds_only_when_there_is_a_fraction()
     {
-        const string added = """{"type":"ADDED","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"default","resourceVersion":"7"},"status":{"phase":"Running"}}}""";
-        const string gone = """{"type":"ERROR","object":{"apiVersion":"v1","kind":"Status","status":"Failure","reason":"Expired","code":410}}""";
+        var lease = new V1Lease
+        {
+            Metadata = new V1ObjectMeta { Name = "leader", CreationTimestamp = new DateTime(2026, 11, 27, 22, 0, 5, DateTimeKind.Utc) },
+            Spec = new V1LeaseSpec { RenewTime = new DateTime(2026, 11, 27, 22, 0, 5, DateTimeKind.Utc).AddTicks(1234567) },
+        };
 
-        var generic = JsonSerializer.Deserialize<Watcher<KubernetesObject>.WatchEvent>(added, Options)!;
-        var pod = JsonSerializer.Deserialize<Watcher<V1Pod>.WatchEvent>(added, Options)!;
-        var status = JsonSerializer.Deserialize<Watcher<V1Status>.WatchEvent>(gone, Options)!;
+        var json = JsonNode.Parse(OperatorJson.Serialize(lease))!;
+        var back = OperatorJson.Deserialize<V1Lease>(System.Text.Encoding.UTF8.GetBytes("""{"spec":{"renewTime":"2026-11-27T22:00:05.123456789Z"}}"""))!;
 
-        Assert.Equal("Pod", generic.Object.Kind);
-        Assert.Equal(("p", "7", "Running"), (pod.Object.Metadata.Name, pod.Object.Metadata.ResourceVersion, pod.Object.Status.Phase));
-        Assert.Equal(410, status.Object.Code);
+        Assert.Equal("2026-11-27T22:00:05Z", (string?)json["metadata"]!["creationTimestamp"]);
+        Assert.Equal("2026-11-27T22:00:05.123456Z", (string?)json["spec"]!["renewTime"]);
+        Assert.Null(json["spec"]!["holderIdentity"]);
+        Assert.Equal(new DateTime(2026, 11, 27, 22, 0, 5, DateTimeKind.Utc).AddTicks(1234567), back.Spec.RenewTime);
+    }
+
+    [Fact]
+    public void Api_enums_are_written_as_their_names_and_properties_in_camel_case()
+    {
+        var job = TestJobs.Minimal("j");
+        job.Status = new FineTuneJobStatus { Phase = JobPhase.Running, ObservedGeneration = 3 };
+
+        var json = JsonNode.Parse(OperatorJson.Serialize(job))!;
+
+        Assert.Equal("Running", (string?)json["status"]!["phase"]);
+        Assert.Equal(3, (long?)json["status"]!["observedGeneration"]);
     }
 }

@@ -27,7 +27,7 @@ public sealed class EventRecorderTests
         pod.ApiVersion = "v1";
         pod.Kind = "Pod";
         var time = new ManualTimeProvider();
-        var recorder = new EventRecorder(client, "tune-operator", "replica-a", NullLogger.Instance, time);
+        var recorder = new EventRecorder(client.Api(), "tune-operator", "replica-a", NullLogger.Instance, time);
 
         await recorder.RecordAsync(pod, EventRecorder.Normal, "PodCreated", "Created pod trainer", Ct);
         time.Advance(TimeSpan.FromSeconds(30));
@@ -51,7 +51,7 @@ public sealed class EventRecorderTests
         await using var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
         using var client = fake.CreateClient();
         var subject = new V1ConfigMap { ApiVersion = "v1", Kind = "ConfigMap", Metadata = new V1ObjectMeta { Name = "cm", NamespaceProperty = "default", Uid = "u1" } };
-        var recorder = new EventRecorder(client, "tune-operator", "replica-a", NullLogger.Instance);
+        var recorder = new EventRecorder(client.Api(), "tune-operator", "replica-a", NullLogger.Instance);
         var fault = fake.Faults.Add(FaultRule.Errors(500, resource: "events"));
 
         await recorder.RecordAsync(subject, EventRecorder.Normal, "Tested", "first", Ct);

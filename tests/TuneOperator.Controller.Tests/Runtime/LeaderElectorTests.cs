@@ -14,7 +14,7 @@ public sealed class LeaderElectorTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static LeaderElector Elector(IKubernetes client, string identity) => new(
-        client,
+        client.Api(),
         new LeaderElectionConfig
         {
             LeaseName = "tune-operator-leader",

@@ -29,7 +29,7 @@ public sealed class ResourceInformerTests
     };
 
     private static ResourceInformer<V1Pod> PodInformer(IKubernetes client, ResourceInformerOptions? options = null) =>
-        new(new KubernetesListWatchClient<V1Pod>(client, ControllerResourceType.Pods, "default"), "pods/default", NullLogger.Instance,
+        new(new KubernetesListWatchClient<V1Pod>(client.Api(), ControllerResourceType.Pods, "default"), "pods/default", NullLogger.Instance,
             options ?? new ResourceInformerOptions { PageSize = 2, RetryDelay = TimeSpan.FromMilliseconds(10) });
 
     [Fact]
@@ -157,7 +157,7 @@ public sealed class ResourceInformerTests
         await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(RepoRoot(), "crds"), Ct);
         using var client = fake.CreateClient();
         var type = new ControllerResourceType(ApiGroup.Group, ApiGroup.Version, FineTuneJob.Plural);
-        var informer = new ResourceInformer<FineTuneJob>(new KubernetesListWatchClient<FineTuneJob>(client, type), "finetunejobs", NullLogger.Instance);
+        var informer = new ResourceInformer<FineTuneJob>(new KubernetesListWatchClient<FineTuneJob>(client.Api(), type), "finetunejobs", NullLogger.Instance);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var run = informer.RunAsync(stop.Token);
         await informer.ReadyAsync(Ct);

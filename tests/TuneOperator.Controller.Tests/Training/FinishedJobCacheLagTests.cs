@@ -29,11 +29,11 @@ public sealed class FinishedJobCacheLagTests
         await using var trainer = await ScriptedTrainer.StartAsync(Ct);
         var metrics = new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry());
         await using var supervisor = new TrainerSupervisor(
-            client, metrics, _ => { }, new TrainerSupervisorOptions(), NullLogger<TrainerSupervisor>.Instance, TimeProvider.System);
+            client.Api(), metrics, _ => { }, new TrainerSupervisorOptions(), NullLogger<TrainerSupervisor>.Instance, TimeProvider.System);
         var jobs = new ResourceCache<FineTuneJob>();
         var pods = new ResourceCache<V1Pod>();
         var reconciler = new FineTuneJobReconciler(
-            client, jobs, pods, "tune-trainer:dev", new EventRecorder(client, "tune-operator", "test", NullLogger<EventRecorder>.Instance),
+            client.Api(), jobs, pods, "tune-trainer:dev", new EventRecorder(client.Api(), "tune-operator", "test", NullLogger<EventRecorder>.Instance),
             metrics, NullLogger<FineTuneJobReconciler>.Instance, TimeProvider.System, supervisor,
             new FineTuneJobReconcilerOptions { TrainerPort = trainer.Port });
 

@@ -58,8 +58,8 @@ public sealed class TrainerDrivenJobTests
             });
             var metrics = new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry());
             Metrics = metrics;
-            var set = new FineTuneJobControllerSet(Client, options, metrics, NullLoggerFactory.Instance, TimeProvider.System);
-            Host = new OperatorHost(Client, [set], options, new OperatorHealth(), metrics, NullLoggerFactory.Instance, TimeProvider.System);
+            var set = new FineTuneJobControllerSet(Client.Api(), options, metrics, NullLoggerFactory.Instance, TimeProvider.System);
+            Host = new OperatorHost(Client.Api(), [set], options, new OperatorHealth(), metrics, NullLoggerFactory.Instance, TimeProvider.System);
             await Host.StartAsync(Ct);
         }
 

@@ -9,7 +9,7 @@ using TuneOperator.Api;
 using TuneOperator.Controller.FineTuneJobs;
 using TuneOperator.Controller.Hosting;
 using TuneOperator.Controller.Metrics;
-using TuneOperator.Controller.Runtime;
+using KubeApiClient = TuneOperator.Controller.Runtime.KubeApiClient;
 using TuneOperator.Protos;
 using TuneOperator.Testing.Kube;
 using TuneOperator.Testing.Kubelet;

@@ -46,6 +46,7 @@ internal sealed class KubeApiConnection : IDisposable
 
         http = new HttpClient(handler) { BaseAddress = BaseUri, Timeout = configuration.HttpClientTimeout };
         http.DefaultRequestHeaders.UserAgent.ParseAdd("tune-operator");
+        http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
         if (!configuration.DisableHttp2)
         {
             http.DefaultRequestVersion = HttpVersion.Version20;

@@ -178,6 +178,31 @@ public sealed class KubeApiClientTests
     }
 
     [Fact]
+    public async Task A_watch_lasts_longer_than_the_request_timeout()
+    {
+        static async Task SlowWatch(HttpContext context)
+        {
+            await context.Response.WriteAsync("""{"type":"ADDED","object":{"kind":"Secret","metadata":{"name":"a","resourceVersion":"1"}}}""" + "\n", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(TimeSpan.FromSeconds(3), context.RequestAborted);
+            await context.Response.WriteAsync("""{"type":"ADDED","object":{"kind":"Secret","metadata":{"name":"b","resourceVersion":"2"}}}""" + "\n", context.RequestAborted);
+        }
+
+        await using var server = await ScriptedServer.StartAsync(SlowWatch, Ct);
+        using var api = new KubeApiClient(new KubernetesClientConfiguration { Host = server.Url, HttpClientTimeout = TimeSpan.FromSeconds(1) });
+        var errors = new List<Exception>();
+
+        var names = new List<string>();
+        await foreach (var (_, secret) in api.WatchAsync<V1Secret>(ResourceType.Secrets, "default", null, "0", TimeSpan.FromMinutes(5), errors.Add, Ct))
+        {
+            names.Add(secret.Metadata.Name);
+        }
+
+        Assert.Equal(["a", "b"], names);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task Basic_credentials_and_token_providers_are_sent_on_each_request()
     {
         await using var server = await ScriptedServer.StartAsync(_ => """{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"}}""", Ct);
@@ -247,7 +272,10 @@ public sealed class KubeApiClientTests
 
         public List<(string Path, string Query, string? Authorization)> Requests { get; } = [];
 
-        public static async Task<ScriptedServer> StartAsync(Func<HttpContext, string> answer, CancellationToken cancellationToken, X509Certificate2? certificate = null)
+        public static Task<ScriptedServer> StartAsync(Func<HttpContext, string> answer, CancellationToken cancellationToken, X509Certificate2? certificate = null) =>
+            StartAsync(context => context.Response.WriteAsync(answer(context), context.RequestAborted), cancellationToken, certificate);
+
+        public static async Task<ScriptedServer> StartAsync(Func<HttpContext, Task> answer, CancellationToken cancellationToken, X509Certificate2? certificate = null)
         {
             var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
             builder.Logging.ClearProviders();
@@ -272,7 +300,7 @@ public sealed class KubeApiClientTests
                 }
 
                 context.Response.ContentType = "application/json";
-                await context.Response.WriteAsync(answer(context), context.RequestAborted);
+                await answer(context);
             });
             await app.StartAsync(cancellationToken);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

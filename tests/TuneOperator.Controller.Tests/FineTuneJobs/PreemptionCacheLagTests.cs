@@ -76,6 +76,31 @@ public sealed class PreemptionCacheLagTests
         Assert.NotEqual(JobPhase.Failed, settled.Status.Phase);
     }
 
+    [Fact]
+    public async Task A_newer_version_in_the_cache_than_the_reconcilers_own_write_is_reconciled_as_cached()
+    {
+        await using var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
+        await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(Runtime.ResourceInformerTests.RepoRoot(), "crds"), Ct);
+        using var client = fake.CreateClient();
+        var jobs = new ResourceCache<FineTuneJob>();
+        var pods = new ResourceCache<V1Pod>();
+        var reconciler = NewReconciler(client, jobs, pods);
+        var key = new NamespacedName("default", "paused");
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            TestJobs.Minimal("paused"), ApiGroup.Group, ApiGroup.Version, "default", FineTuneJob.Plural, cancellationToken: Ct);
+        jobs.Upsert(CachedObjects.TrimJob(fake.Get<FineTuneJob>("default", "paused")!));
+        await reconciler.ReconcileAsync(key, Ct);
+        pods.Upsert(CachedObjects.TrimPod(fake.Get<V1Pod>("default", "tune-paused-1")!));
+
+        // The user suspends the job after the reconciler's writes; the cache skips straight to that version (a relist).
+        var suspended = fake.Modify<FineTuneJob>("default", "paused", j => j.Spec.RunPolicy.Suspend = true);
+        jobs.Upsert(CachedObjects.TrimJob(suspended));
+        await reconciler.ReconcileAsync(key, Ct);
+
+        Assert.Null(fake.Get<V1Pod>("default", "tune-paused-1"));
+        Assert.Equal(JobPhase.Suspended, fake.Get<FineTuneJob>("default", "paused")!.Status?.Phase);
+    }
+
     private static FineTuneJobReconciler NewReconciler(Kubernetes client, ResourceCache<FineTuneJob> jobs, ResourceCache<V1Pod> pods) =>
         new(
             client, jobs, pods, "tune-trainer:dev", new EventRecorder(client, "tune-operator", "test", NullLogger<EventRecorder>.Instance),

@@ -278,9 +278,10 @@ public sealed partial class FineTuneJobReconciler(
     }
 
     // Keeps the job a write returned, with the versions older than it the cache may still show: the one the write was
-    // based on, and those of the earlier writes the cache has not caught up with. A write answers with the next version
-    // after the one it read (the status update is conditional on it), and the cache moves forward only, so a cached
-    // version outside that list is the write itself or a later one.
+    // based on, and those of the earlier writes the cache has not caught up with. The status update is conditional on
+    // the version it read, so it answers with the next one, and the cache moves forward only: a cached version outside
+    // that list is the write itself or a later one. (A metadata patch is not conditional; a version someone else wrote
+    // between the read and the patch is not listed, and a cache holding it is read as it is, as without this.)
     private void Remember(FineTuneJob read, FineTuneJob result)
     {
         var key = NamespacedName.Of(result);

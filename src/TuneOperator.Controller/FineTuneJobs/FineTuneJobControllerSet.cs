@@ -117,12 +117,14 @@ public sealed class FineTuneJobControllerSet : IControllerSet
     {
         public void OnAdd(FineTuneJob obj)
         {
+            set.reconciler.Observe(obj);
             set.parents.Update(obj);
             set.Wake(obj, self: true);
         }
 
         public void OnUpdate(FineTuneJob oldObj, FineTuneJob newObj)
         {
+            set.reconciler.Observe(newObj);
             set.parents.Update(newObj);
             set.Wake(newObj, self: !set.reconciler.IsOwnSettledWrite(newObj));
         }

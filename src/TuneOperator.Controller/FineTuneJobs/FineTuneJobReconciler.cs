@@ -51,15 +51,24 @@ public sealed partial class FineTuneJobReconciler(
     // reads the stale status (still Running) and must not start a new trainer session for it.
     private readonly ConcurrentDictionary<string, string> finishing = new(StringComparer.Ordinal);
 
+    // Jobs this reconciler wrote (finalizer patch, status, trainer sequence) whose write the job cache does not hold yet:
+    // the job informer and the pod informer are separate watches, so a pod event can start a reconcile before the job
+    // event of the reconciler's own last write arrives. Such a reconcile reads the job as the write returned it (see
+    // Current). An entry goes as soon as the cache holds a version that is not older than the write.
+    private readonly ConcurrentDictionary<NamespacedName, WrittenJob> written = new();
+
     /// <inheritdoc />
     public async Task<ReconcileResult> ReconcileAsync(NamespacedName key, CancellationToken cancellationToken)
     {
         var job = jobs.Get(key);
         if (job is null)
         {
+            written.TryRemove(key, out _);
             metrics.RemoveJob(key.Namespace, key.Name);
             return ReconcileResult.Done;
         }
+
+        job = Current(key, job);
 
         // Versions of this job that this reconcile itself writes (finalizer patch, status): their watch events carry
         // nothing new when the written state is settled (see RecordOwnWrites).
@@ -105,6 +114,7 @@ public sealed partial class FineTuneJobReconciler(
             if (!ReferenceEquals(withFinalizer, job))
             {
                 ownVersions.Add(withFinalizer.Metadata.ResourceVersion);
+                Remember(job, withFinalizer);
                 job = withFinalizer;
             }
 
@@ -163,14 +173,17 @@ public sealed partial class FineTuneJobReconciler(
             }
             else
             {
+                var read = job;
                 job = await WriteStatusAsync(job, status, reporting: view is not null || status.Phase == JobPhase.Running, cancellationToken);
                 ownVersions.Add(job.Metadata.ResourceVersion);
+                Remember(read, job);
             }
         }
 
-        if (view is not null && trainers is not null && SameStatus(job.Status, status))
+        if (view is not null && trainers is not null && SameStatus(job.Status, status)
+            && await PersistSequenceAsync(job, view, cancellationToken) is { } annotated)
         {
-            await PersistSequenceAsync(job, view, cancellationToken);
+            Remember(job, annotated);
         }
 
         if (status.Phase is JobPhase.Succeeded or JobPhase.Failed && trainers is not null && SameStatus(job.Status, status))
@@ -221,14 +234,75 @@ public sealed partial class FineTuneJobReconciler(
         }
     }
 
+    /// <summary>
+    /// Tells the reconciler which version of a job the job cache holds now (call it for every job event, after the
+    /// cache changed): once that version is not older than the reconciler's last write of the job, the remembered
+    /// write is dropped.
+    /// </summary>
+    public void Observe(FineTuneJob job)
+    {
+        var key = NamespacedName.Of(job);
+        if (written.TryGetValue(key, out var last) && !last.IsNewerThan(job))
+        {
+            written.TryRemove(new KeyValuePair<NamespacedName, WrittenJob>(key, last));
+        }
+    }
+
     /// <summary>Drops what the reconciler remembers about a job that went away.</summary>
     public void Forget(FineTuneJob job)
     {
+        written.TryRemove(NamespacedName.Of(job), out _);
         if (job.Metadata.Uid is { } uid)
         {
             ownWrites.TryRemove(uid, out _);
             finishing.TryRemove(uid, out _);
             lastWrites.TryRemove(uid, out _);
+        }
+    }
+
+    // The job to reconcile: the cached one, unless the cache still holds a version from before this reconciler's last
+    // write of the job (its watch event is still on the way); then the job as that write returned it. Reconciling the
+    // older version would act on a status the server no longer has: a job whose Running status is not cached yet
+    // would take its preempted pod's disappearance for a job that never ran and recreate the same attempt.
+    private FineTuneJob Current(NamespacedName key, FineTuneJob cached)
+    {
+        if (!written.TryGetValue(key, out var last))
+        {
+            return cached;
+        }
+
+        if (last.IsNewerThan(cached))
+        {
+            return last.Job;
+        }
+
+        written.TryRemove(new KeyValuePair<NamespacedName, WrittenJob>(key, last));
+        return cached;
+    }
+
+    // Keeps the job a write returned, with the versions older than it the cache may still show: the one the write was
+    // based on, and those of the earlier writes the cache has not caught up with. The status update is conditional on
+    // the version it read, so it answers with the next one, and the cache moves forward only: a cached version outside
+    // that list is the write itself or a later one. (A metadata patch is not conditional; a version someone else wrote
+    // between the read and the patch is not listed, and a cache holding it is read as it is, as without this.)
+    private void Remember(FineTuneJob read, FineTuneJob result)
+    {
+        var key = NamespacedName.Of(result);
+        var older = new List<string>(2);
+        if (written.TryGetValue(key, out var last) && last.Job.Metadata.Uid == result.Metadata.Uid)
+        {
+            older.AddRange(last.Older);
+            older.Add(last.Job.Metadata.ResourceVersion);
+        }
+
+        older.Add(read.Metadata.ResourceVersion);
+        var entry = new WrittenJob(result, older);
+        written[key] = entry;
+
+        // The job event of the write may have been handled before the entry was stored (Observe then found none).
+        if (jobs.Get(key) is { } cached && !entry.IsNewerThan(cached))
+        {
+            written.TryRemove(new KeyValuePair<NamespacedName, WrittenJob>(key, entry));
         }
     }
 
@@ -422,15 +496,16 @@ public sealed partial class FineTuneJobReconciler(
         return patched ?? job;
     }
 
-    private async Task PersistSequenceAsync(FineTuneJob job, TrainerView view, CancellationToken cancellationToken)
+    // Returns the patched job, or null when there was nothing to persist (or the job is gone).
+    private async Task<FineTuneJob?> PersistSequenceAsync(FineTuneJob job, TrainerView view, CancellationToken cancellationToken)
     {
         var value = view.Attempt.ToString(CultureInfo.InvariantCulture) + ":" + view.LastSequence.ToString(CultureInfo.InvariantCulture);
         if (view.LastSequence == 0 || Annotation(job, SequenceAnnotation) == value)
         {
-            return;
+            return null;
         }
 
-        await PatchMetadataAsync(job, new JsonObject { ["annotations"] = new JsonObject { [SequenceAnnotation] = value } }, cancellationToken);
+        return await PatchMetadataAsync(job, new JsonObject { ["annotations"] = new JsonObject { [SequenceAnnotation] = value } }, cancellationToken);
     }
 
     /// <summary>The last trainer sequence persisted for <paramref name="attempt"/> (a new attempt's trainer starts from 0).</summary>
@@ -529,4 +604,12 @@ public sealed partial class FineTuneJobReconciler(
 
     [LoggerMessage(3001, LogLevel.Information, "Created trainer pod {Pod} for FineTuneJob {Job}")]
     private static partial void LogPodCreated(ILogger logger, string pod, NamespacedName job);
+
+    // A job as this reconciler's last write of it returned it, and the versions of the job older than that write.
+    private sealed record WrittenJob(FineTuneJob Job, List<string> Older)
+    {
+        // Whether the write is newer than the given version of the same job (the same UID).
+        public bool IsNewerThan(FineTuneJob other) =>
+            other.Metadata.Uid == Job.Metadata.Uid && Older.Contains(other.Metadata.ResourceVersion);
+    }
 }

@@ -103,6 +103,6 @@ public sealed class PreemptionCacheLagTests
 
     private static FineTuneJobReconciler NewReconciler(Kubernetes client, ResourceCache<FineTuneJob> jobs, ResourceCache<V1Pod> pods) =>
         new(
-            client, jobs, pods, "tune-trainer:dev", new EventRecorder(client, "tune-operator", "test", NullLogger<EventRecorder>.Instance),
+            client.Api(), jobs, pods, "tune-trainer:dev", new EventRecorder(client.Api(), "tune-operator", "test", NullLogger<EventRecorder>.Instance),
             new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry()), NullLogger<FineTuneJobReconciler>.Instance, TimeProvider.System);
 }

@@ -59,6 +59,8 @@ public static class OperatorJson
 [JsonSerializable(typeof(V1Lease))]
 [JsonSerializable(typeof(Corev1Event))]
 [JsonSerializable(typeof(V1Status))]
+// A watch bookmark: only metadata.resourceVersion (a FineTuneJob's required spec is absent).
+[JsonSerializable(typeof(TuneOperator.Controller.Runtime.WatchBookmark))]
 // The answer of a kubeconfig `exec` credential plugin (out-of-cluster runs against EKS, GKE, AKS…).
 [JsonSerializable(typeof(k8s.KubeConfigModels.ExecCredentialResponse))]
 [JsonSerializable(typeof(JsonElement))]

@@ -80,11 +80,12 @@ public sealed class KubeApiClient : IDisposable
 
     /// <summary>
     /// Watches a kind from <paramref name="resourceVersion"/> with bookmarks, until the server closes the watch (after
-    /// <paramref name="serverTimeout"/> at the latest). An ERROR event (such as 410 Expired) is passed to
+    /// <paramref name="serverTimeout"/> at the latest). Each event comes with its object (a bookmark has none: it carries
+    /// only a resourceVersion, not a whole object of the kind) and the resourceVersion it brings. An ERROR event (such as 410 Expired) is passed to
     /// <paramref name="onError"/> as a <see cref="KubernetesException"/> with the server's Status, an unreadable line as its
     /// <see cref="JsonException"/>; both are skipped.
     /// </summary>
-    public async IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync<T>(
+    public async IAsyncEnumerable<(WatchEventType Type, T? Object, string ResourceVersion)> WatchAsync<T>(
         ResourceType type,
         string? namespaceName,
         string? labelSelector,
@@ -92,6 +93,7 @@ public sealed class KubeApiClient : IDisposable
         TimeSpan serverTimeout,
         Action<Exception> onError,
         [EnumeratorCancellation] CancellationToken cancellationToken)
+        where T : IKubernetesObject<V1ObjectMeta>
     {
         var query = new QueryBuilder()
             .Add("watch", "true")
@@ -121,7 +123,8 @@ public sealed class KubeApiClient : IDisposable
     public void Dispose() => connection.Dispose();
 
     // One watch line is {"type": "...", "object": {...}}: the object is read straight into T, or into a Status for ERROR.
-    private static (WatchEventType Type, T Object)? ReadWatchLine<T>(string line, Action<Exception> onError)
+    private static (WatchEventType Type, T? Object, string ResourceVersion)? ReadWatchLine<T>(string line, Action<Exception> onError)
+        where T : IKubernetesObject<V1ObjectMeta>
     {
         try
         {
@@ -149,7 +152,14 @@ public sealed class KubeApiClient : IDisposable
                 return null;
             }
 
-            return (eventType.Value, OperatorJson.Deserialize<T>(body)!);
+            if (eventType == WatchEventType.Bookmark)
+            {
+                var bookmark = OperatorJson.Deserialize<WatchBookmark>(body);
+                return (WatchEventType.Bookmark, default, bookmark?.Metadata?.ResourceVersion ?? string.Empty);
+            }
+
+            var watched = OperatorJson.Deserialize<T>(body)!;
+            return (eventType.Value, watched, watched.Metadata?.ResourceVersion ?? string.Empty);
         }
         catch (JsonException ex)
         {
@@ -241,4 +251,11 @@ public sealed class KubeApiClient : IDisposable
 
         public override string ToString() => text.ToString();
     }
+}
+
+/// <summary>The object of a watch BOOKMARK event: only its metadata's resourceVersion matters.</summary>
+public sealed class WatchBookmark
+{
+    /// <summary>The bookmark's metadata (resourceVersion).</summary>
+    public V1ObjectMeta? Metadata { get; set; }
 }

@@ -16,7 +16,7 @@ public sealed class KubernetesListWatchClient<T>(KubeApiClient client, ResourceT
         client.ListAsync<T>(type, namespaceName, labelSelector, continueToken, limit, cancellationToken);
 
     /// <inheritdoc />
-    public IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(
+    public IAsyncEnumerable<(WatchEventType Type, T? Object, string ResourceVersion)> WatchAsync(
         string resourceVersion, TimeSpan serverTimeout, Action<Exception> onError, CancellationToken cancellationToken) =>
         client.WatchAsync<T>(type, namespaceName, labelSelector, resourceVersion, serverTimeout, onError, cancellationToken);
 }

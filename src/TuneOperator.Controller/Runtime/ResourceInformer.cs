@@ -215,10 +215,10 @@ public sealed class ResourceInformer<T> : IResourceInformer
                     Log.WatchEventFailed(logger, error, Name);
                 },
                 watchdog.Token);
-            await foreach (var (type, obj) in events)
+            await foreach (var (type, obj, version) in events)
             {
                 watchdog.CancelAfter(options.WatchdogTimeout);
-                Apply(type, obj);
+                Apply(type, obj, version);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && watchdog.IsCancellationRequested)
@@ -239,15 +239,14 @@ public sealed class ResourceInformer<T> : IResourceInformer
         return WatchOutcome.Closed;
     }
 
-    private void Apply(WatchEventType type, T watched)
+    private void Apply(WatchEventType type, T? watched, string version)
     {
-        var obj = type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted ? Trim(watched) : watched;
-        var version = obj.Metadata?.ResourceVersion;
         switch (type)
         {
-            case WatchEventType.Added:
-            case WatchEventType.Modified:
+            case WatchEventType.Added when watched is not null:
+            case WatchEventType.Modified when watched is not null:
                 {
+                    var obj = Trim(watched);
                     var old = Cache.Upsert(obj);
                     if (old is null)
                     {
@@ -261,8 +260,9 @@ public sealed class ResourceInformer<T> : IResourceInformer
                     break;
                 }
 
-            case WatchEventType.Deleted:
+            case WatchEventType.Deleted when watched is not null:
                 {
+                    var obj = Trim(watched);
                     var removed = Cache.Remove(NamespacedName.Of(obj));
                     Dispatch(handler => handler.OnDelete(removed ?? obj));
                     break;

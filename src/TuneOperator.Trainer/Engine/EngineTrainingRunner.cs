@@ -160,7 +160,15 @@ public sealed partial class EngineTrainingRunner(PathMappings paths, ILoggerFact
             LogCheckpointRestored(logger, request.JobName, step);
         }
 
-        var resumeFrom = ResumePoint(request.ResumeFrom, checkpoints) ?? NewestForRetry(request, checkpoints);
+        var requested = ResumePoint(request.ResumeFrom, checkpoints);
+        var resumeFrom = requested ?? NewestForRetry(request, checkpoints);
+        if (requested is null && resumeFrom is not null)
+        {
+            // A checkpoint the caller did not know of (the previous attempt saved it on SIGTERM, after its event stream
+            // closed): reported as this attempt's first event, so the job's status lists the checkpoint it resumes from.
+            reporter.CheckpointSaved(CheckpointMessages.ToMessage(resumeFrom));
+        }
+
         var (primary, higherIsBetter) = earlyStopping is not null
             ? (earlyStopping.Metric, earlyStopping.Mode == EarlyStoppingMode.Max)
             : labels is not null ? (EvaluatorMetricNames.EvalAccuracy, true) : (EvaluatorMetricNames.EvalLoss, false);

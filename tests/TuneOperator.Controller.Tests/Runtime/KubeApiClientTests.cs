@@ -14,6 +14,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TuneOperator.Api;
+using TuneOperator.Controller.FineTuneJobs;
 using TuneOperator.Controller.Runtime;
 using ResourceType = TuneOperator.Controller.Runtime.ResourceType;
 using TuneOperator.Testing.Kube;
@@ -127,7 +129,7 @@ public sealed class KubeApiClientTests
         fake.CompactHistory();
         var errors = new List<Exception>();
 
-        var events = new List<(WatchEventType, V1Secret)>();
+        var events = new List<(WatchEventType, V1Secret?, string)>();
         await foreach (var item in api.WatchAsync<V1Secret>(ResourceType.Secrets, "default", null, first.Metadata.ResourceVersion, TimeSpan.FromSeconds(5), errors.Add, Ct))
         {
             events.Add(item);
@@ -139,13 +141,14 @@ public sealed class KubeApiClientTests
     }
 
     [Fact]
-    public async Task A_watch_reads_each_event_into_the_type_and_reports_unreadable_lines_without_stopping()
+    public async Task A_watch_reads_each_event_into_the_type_a_bookmark_as_its_version_and_reports_unreadable_lines_without_stopping()
     {
         var lines = string.Join('\n',
             """{"type":"ADDED","object":{"apiVersion":"v1","kind":"Secret","metadata":{"name":"a","resourceVersion":"5"}}}""",
             "not json",
             """{"object":{"kind":"Secret","metadata":{"name":"x"}},"type":"SURPRISE"}""",
             """{"object":{"kind":"Secret","metadata":{"name":"b","resourceVersion":"6"}},"type":"MODIFIED"}""",
+            // A bookmark of a kind with required fields (a FineTuneJob's spec) must not be read as a whole object.
             """{"type":"BOOKMARK","object":{"kind":"Secret","metadata":{"resourceVersion":"9"}}}""",
             """{"type":"ERROR","object":{"kind":"Status","status":"Failure","reason":"Expired","code":410}}""",
             string.Empty);
@@ -153,7 +156,7 @@ public sealed class KubeApiClientTests
         using var api = new KubeApiClient(new KubernetesClientConfiguration { Host = server.Url, AccessToken = "t0k3n" });
         var errors = new List<Exception>();
 
-        var events = new List<(WatchEventType Type, V1Secret Object)>();
+        var events = new List<(WatchEventType Type, V1Secret? Object, string ResourceVersion)>();
         await foreach (var item in api.WatchAsync<V1Secret>(ResourceType.Secrets, "default", "app=x", "4", TimeSpan.FromSeconds(30), errors.Add, Ct))
         {
             events.Add(item);
@@ -161,7 +164,7 @@ public sealed class KubeApiClientTests
 
         Assert.Equal(
             [(WatchEventType.Added, "a", "5"), (WatchEventType.Modified, "b", "6"), (WatchEventType.Bookmark, null, "9")],
-            events.Select(e => (e.Type, (string?)e.Object.Metadata.Name, e.Object.Metadata.ResourceVersion)));
+            events.Select(e => (e.Type, e.Object?.Metadata.Name, e.ResourceVersion)));
         Assert.Collection(
             errors,
             e => Assert.IsType<JsonException>(e, exactMatch: false),
@@ -175,6 +178,26 @@ public sealed class KubeApiClientTests
         Assert.Contains("labelSelector=app%3Dx", request.Query, StringComparison.Ordinal);
         Assert.Contains("timeoutSeconds=30", request.Query, StringComparison.Ordinal);
         Assert.Equal("Bearer t0k3n", request.Authorization);
+    }
+
+    [Fact]
+    public async Task A_bookmark_of_a_kind_with_required_fields_brings_only_its_version()
+    {
+        await using var server = await ScriptedServer.StartAsync(
+            _ => """{"type":"BOOKMARK","object":{"apiVersion":"tuneoperator.io/v1alpha1","kind":"FineTuneJob","metadata":{"resourceVersion":"42","annotations":{"k8s.io/initial-events-end":"true"}}}}""" + "\n",
+            Ct);
+        using var api = new KubeApiClient(new KubernetesClientConfiguration { Host = server.Url });
+        var errors = new List<Exception>();
+
+        var events = new List<(WatchEventType, FineTuneJob?, string)>();
+        await foreach (var item in api.WatchAsync<FineTuneJob>(FineTuneJobReconciler.JobType, null, null, "41", TimeSpan.FromSeconds(5), errors.Add, Ct))
+        {
+            events.Add(item);
+        }
+
+        Assert.Empty(errors);
+        Assert.Equal((WatchEventType.Bookmark, (FineTuneJob?)null, "42"), Assert.Single(events));
+        Assert.Equal("/apis/tuneoperator.io/v1alpha1/finetunejobs", Assert.Single(server.Requests).Path);
     }
 
     [Fact]
@@ -193,9 +216,9 @@ public sealed class KubeApiClientTests
         var errors = new List<Exception>();
 
         var names = new List<string>();
-        await foreach (var (_, secret) in api.WatchAsync<V1Secret>(ResourceType.Secrets, "default", null, "0", TimeSpan.FromMinutes(5), errors.Add, Ct))
+        await foreach (var (_, secret, _) in api.WatchAsync<V1Secret>(ResourceType.Secrets, "default", null, "0", TimeSpan.FromMinutes(5), errors.Add, Ct))
         {
-            names.Add(secret.Metadata.Name);
+            names.Add(secret!.Metadata.Name);
         }
 
         Assert.Equal(["a", "b"], names);

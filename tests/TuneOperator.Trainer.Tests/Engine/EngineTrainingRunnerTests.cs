@@ -154,6 +154,10 @@ public sealed class EngineTrainingRunnerTests : IDisposable
 
         Assert.NotNull(retried.Completed);
         Assert.Equal(Enumerable.Range(4, 5).Select(s => (long)s), second.Progresses.Select(p => p.Step));
+        // The checkpoint it resumed from is reported first, so the job's status lists it.
+        Assert.Equal(first.Checkpoints[0].Path, second.Checkpoints[0].Path);
+        Assert.Equal(first.Checkpoints[0].Sha256, second.Checkpoints[0].Sha256);
+        Assert.True(second.Reports.ToList().IndexOf(second.Checkpoints[0]) < second.Reports.ToList().IndexOf(second.Progresses[0]));
     }
 
     [Fact]

@@ -23,12 +23,9 @@ public sealed class PreemptionCacheLagTests
     [Fact]
     public async Task A_pod_deleted_before_the_job_cache_holds_the_running_status_starts_the_next_attempt()
     {
-        await using var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
-        await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(Runtime.ResourceInformerTests.RepoRoot(), "crds"), Ct);
+        await using var fake = await StartFakeAsync();
         using var client = fake.CreateClient();
-        var jobs = new ResourceCache<FineTuneJob>();
-        var pods = new ResourceCache<V1Pod>();
-        var reconciler = NewReconciler(client, jobs, pods);
+        var (jobs, pods, reconciler) = NewReconciler(client);
         var key = new NamespacedName("default", "queued");
         var job = TestJobs.Minimal("queued");
         job.Spec.RunPolicy.BackoffLimit = 0;
@@ -79,12 +76,9 @@ public sealed class PreemptionCacheLagTests
     [Fact]
     public async Task A_newer_version_in_the_cache_than_the_reconcilers_own_write_is_reconciled_as_cached()
     {
-        await using var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
-        await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(Runtime.ResourceInformerTests.RepoRoot(), "crds"), Ct);
+        await using var fake = await StartFakeAsync();
         using var client = fake.CreateClient();
-        var jobs = new ResourceCache<FineTuneJob>();
-        var pods = new ResourceCache<V1Pod>();
-        var reconciler = NewReconciler(client, jobs, pods);
+        var (jobs, pods, reconciler) = NewReconciler(client);
         var key = new NamespacedName("default", "paused");
         await client.CustomObjects.CreateNamespacedCustomObjectAsync(
             TestJobs.Minimal("paused"), ApiGroup.Group, ApiGroup.Version, "default", FineTuneJob.Plural, cancellationToken: Ct);
@@ -101,8 +95,21 @@ public sealed class PreemptionCacheLagTests
         Assert.Equal(JobPhase.Suspended, fake.Get<FineTuneJob>("default", "paused")!.Status?.Phase);
     }
 
-    private static FineTuneJobReconciler NewReconciler(Kubernetes client, ResourceCache<FineTuneJob> jobs, ResourceCache<V1Pod> pods) =>
-        new(
+    private static async Task<KubeApiFake> StartFakeAsync()
+    {
+        var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
+        await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(Runtime.ResourceInformerTests.RepoRoot(), "crds"), Ct);
+        return fake;
+    }
+
+    // A reconciler over caches the test feeds by hand (no informers), so it decides when each cache catches up.
+    private static (ResourceCache<FineTuneJob> Jobs, ResourceCache<V1Pod> Pods, FineTuneJobReconciler Reconciler) NewReconciler(Kubernetes client)
+    {
+        var jobs = new ResourceCache<FineTuneJob>();
+        var pods = new ResourceCache<V1Pod>();
+        var reconciler = new FineTuneJobReconciler(
             client.Api(), jobs, pods, "tune-trainer:dev", new EventRecorder(client.Api(), "tune-operator", "test", NullLogger<EventRecorder>.Instance),
             new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry()), NullLogger<FineTuneJobReconciler>.Instance, TimeProvider.System);
+        return (jobs, pods, reconciler);
+    }
 }

@@ -46,11 +46,6 @@ public sealed partial class FineTuneJobReconciler(
     private readonly ConcurrentDictionary<string, DateTimeOffset> lastWrites = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, List<string>> ownWrites = new(StringComparer.Ordinal);
 
-    // Jobs whose Succeeded/Failed status this reconciler wrote (and whose trainer session it stopped) while the job cache
-    // still held the earlier status: UID → the version written. Until the cache shows the finished job, a reconcile
-    // reads the stale status (still Running) and must not start a new trainer session for it.
-    private readonly ConcurrentDictionary<string, string> finishing = new(StringComparer.Ordinal);
-
     // Jobs this reconciler wrote (finalizer patch, status, trainer sequence) whose write the job cache does not hold yet:
     // the job informer and the pod informer are separate watches, so a pod event can start a reconcile before the job
     // event of the reconciler's own last write arrives. Such a reconcile reads the job as the write returned it (see
@@ -79,19 +74,6 @@ public sealed partial class FineTuneJobReconciler(
             // Owner references let the garbage collector remove the pod and the Secret; first a last checkpoint.
             await FinalizeAsync(job, cancellationToken);
             return ReconcileResult.Done;
-        }
-
-        var staleFinished = false;
-        if (finishing.TryGetValue(job.Metadata.Uid, out var finishedVersion))
-        {
-            if (job.Metadata.ResourceVersion == finishedVersion || job.Status?.Phase is JobPhase.Succeeded or JobPhase.Failed)
-            {
-                finishing.TryRemove(job.Metadata.Uid, out _);
-            }
-            else
-            {
-                staleFinished = true;
-            }
         }
 
         var errors = FineTuneJobValidator.Validate(job);
@@ -152,7 +134,7 @@ public sealed partial class FineTuneJobReconciler(
             await DeleteIfPresentAsync(() => client.DeleteAsync(ResourceType.Pods, key.Namespace, podName, cancellationToken));
         }
 
-        if (trainers is not null && !staleFinished)
+        if (trainers is not null)
         {
             await DriveTrainerAsync(job, owned, parent, status, cancellationToken);
         }
@@ -190,10 +172,6 @@ public sealed partial class FineTuneJobReconciler(
         {
             await trainers.StopAsync(job.Metadata.Uid);
             lastWrites.TryRemove(job.Metadata.Uid, out _);
-            if (ownVersions.Contains(job.Metadata.ResourceVersion) && view is not null)
-            {
-                finishing[job.Metadata.Uid] = job.Metadata.ResourceVersion;
-            }
         }
 
         if (ownVersions.Count > 0 && view is null && decision.PodsToDelete.Count == 0 && SameStatus(job.Status, status))
@@ -255,7 +233,6 @@ public sealed partial class FineTuneJobReconciler(
         if (job.Metadata.Uid is { } uid)
         {
             ownWrites.TryRemove(uid, out _);
-            finishing.TryRemove(uid, out _);
             lastWrites.TryRemove(uid, out _);
         }
     }
@@ -263,7 +240,8 @@ public sealed partial class FineTuneJobReconciler(
     // The job to reconcile: the cached one, unless the cache still holds a version from before this reconciler's last
     // write of the job (its watch event is still on the way); then the job as that write returned it. Reconciling the
     // older version would act on a status the server no longer has: a job whose Running status is not cached yet
-    // would take its preempted pod's disappearance for a job that never ran and recreate the same attempt.
+    // would take its preempted pod's disappearance for a job that never ran and recreate the same attempt, and a job
+    // whose final status is not cached yet would still look running and get a new trainer session.
     private FineTuneJob Current(NamespacedName key, FineTuneJob cached)
     {
         if (!written.TryGetValue(key, out var last))

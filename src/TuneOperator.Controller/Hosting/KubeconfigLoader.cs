@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
+using TuneOperator.Controller.Runtime;
 using YamlDotNet.RepresentationModel;
 
 namespace TuneOperator.Controller.Hosting;
@@ -103,23 +104,7 @@ public static class KubeconfigLoader
 
     private static System.Security.Cryptography.X509Certificates.X509Certificate2Collection? Authorities(ClusterEndpoint cluster, string file)
     {
-        string pem;
-        if (!string.IsNullOrEmpty(cluster.CertificateAuthorityData))
-        {
-            try
-            {
-                pem = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(cluster.CertificateAuthorityData));
-            }
-            catch (FormatException ex)
-            {
-                throw new KubeConfigException($"kubeconfig {file}: certificate-authority-data is not base64 (it holds the PEM text base64-encoded).", ex);
-            }
-        }
-        else if (cluster.CertificateAuthority is { Length: > 0 } path)
-        {
-            pem = File.Exists(path) ? File.ReadAllText(path) : throw new KubeConfigException($"kubeconfig {file}: certificate-authority {path} does not exist.");
-        }
-        else
+        if (KubeApiConnection.PemText(cluster.CertificateAuthorityData, cluster.CertificateAuthority, "certificate-authority", $"kubeconfig {file}: ") is not { } pem)
         {
             return null;
         }

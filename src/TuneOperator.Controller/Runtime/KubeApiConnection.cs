@@ -20,12 +20,12 @@ namespace TuneOperator.Controller.Runtime;
 internal sealed class KubeApiConnection : IDisposable
 {
     private readonly HttpClient http;
-    private readonly KubernetesClientConfiguration configuration;
+    private readonly k8s.Authentication.ITokenProvider? tokens;
     private readonly AuthenticationHeaderValue? staticCredentials;
 
     public KubeApiConnection(KubernetesClientConfiguration configuration)
     {
-        this.configuration = configuration;
+        tokens = configuration.TokenProvider;
         if (string.IsNullOrWhiteSpace(configuration.Host) || !Uri.TryCreate(configuration.Host, UriKind.Absolute, out var host))
         {
             throw new KubeConfigException($"the API server address \"{configuration.Host}\" is not an absolute URL; set the cluster's server (https://host:port).");
@@ -65,8 +65,8 @@ internal sealed class KubeApiConnection : IDisposable
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
-        request.Headers.Authorization = configuration.TokenProvider is { } provider
-            ? await provider.GetAuthenticationHeaderAsync(cancellationToken)
+        request.Headers.Authorization = tokens is not null
+            ? await tokens.GetAuthenticationHeaderAsync(cancellationToken)
             : staticCredentials;
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (response.IsSuccessStatusCode)
@@ -117,8 +117,8 @@ internal sealed class KubeApiConnection : IDisposable
     // client-certificate(-data) and client-key(-data): PEM text, inline as base64 or in files.
     private static X509Certificate2? ClientCertificate(KubernetesClientConfiguration configuration)
     {
-        var certificate = Pem(configuration.ClientCertificateData, configuration.ClientCertificateFilePath, "client-certificate");
-        var key = Pem(configuration.ClientCertificateKeyData, configuration.ClientKeyFilePath, "client-key");
+        var certificate = PemText(configuration.ClientCertificateData, configuration.ClientCertificateFilePath, "client-certificate", string.Empty);
+        var key = PemText(configuration.ClientCertificateKeyData, configuration.ClientKeyFilePath, "client-key", string.Empty);
         if (certificate is null && key is null)
         {
             return null;
@@ -142,7 +142,13 @@ internal sealed class KubeApiConnection : IDisposable
         }
     }
 
-    private static string? Pem(string? base64, string? file, string field)
+    /// <summary>
+    /// The PEM text of a kubeconfig field that is either inline (<c>FIELD-data</c>, base64-encoded) or a file
+    /// (<c>FIELD</c>, a path); the inline form wins, as with kubectl. Null when neither is set. Errors start with
+    /// <paramref name="source"/> (for example the kubeconfig's path).
+    /// </summary>
+    /// <exception cref="KubeConfigException">The inline form is not base64, or the file does not exist.</exception>
+    internal static string? PemText(string? base64, string? file, string field, string source)
     {
         if (!string.IsNullOrEmpty(base64))
         {
@@ -152,7 +158,7 @@ internal sealed class KubeApiConnection : IDisposable
             }
             catch (FormatException ex)
             {
-                throw new KubeConfigException($"{field}-data is not base64 (kubeconfig holds the PEM text base64-encoded).", ex);
+                throw new KubeConfigException($"{source}{field}-data is not base64 (it holds the PEM text base64-encoded).", ex);
             }
         }
 
@@ -163,6 +169,6 @@ internal sealed class KubeApiConnection : IDisposable
 
         return File.Exists(file)
             ? File.ReadAllText(file)
-            : throw new KubeConfigException($"{field} {file} does not exist.");
+            : throw new KubeConfigException($"{source}{field} {file} does not exist.");
     }
 }

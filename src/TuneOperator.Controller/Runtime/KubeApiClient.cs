@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -103,19 +105,41 @@ public sealed class KubeApiClient : IDisposable
             .Add("timeoutSeconds", ((int)Math.Max(1, serverTimeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var response = await connection.SendAsync(HttpMethod.Get, CollectionPath(type, namespaceName) + query, null, cancellationToken);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        // Lines are split on the raw UTF-8 bytes and parsed from them: no decoding to text and back.
+        var lines = PipeReader.Create(stream);
+        try
         {
-            if (line.Length == 0)
+            while (true)
             {
-                continue;
-            }
+                var read = await lines.ReadAsync(cancellationToken);
+                var buffer = read.Buffer;
+                while (buffer.PositionOf((byte)'\n') is { } end)
+                {
+                    var watched = ReadWatchLine<T>(buffer.Slice(0, end), onError);
+                    buffer = buffer.Slice(buffer.GetPosition(1, end));
+                    if (watched is { } item)
+                    {
+                        yield return item;
+                    }
+                }
 
-            var watched = ReadWatchLine<T>(line, onError);
-            if (watched is { } item)
-            {
-                yield return item;
+                if (read.IsCompleted)
+                {
+                    // A last line without a newline.
+                    if (ReadWatchLine<T>(buffer, onError) is { } last)
+                    {
+                        yield return last;
+                    }
+
+                    break;
+                }
+
+                lines.AdvanceTo(buffer.Start, buffer.End);
             }
+        }
+        finally
+        {
+            await lines.CompleteAsync();
         }
     }
 
@@ -123,14 +147,19 @@ public sealed class KubeApiClient : IDisposable
     public void Dispose() => connection.Dispose();
 
     // One watch line is {"type": "...", "object": {...}}: the object is read straight into T, or into a Status for ERROR.
-    private static (WatchEventType Type, T? Object, string ResourceVersion)? ReadWatchLine<T>(string line, Action<Exception> onError)
+    private static (WatchEventType Type, T? Object, string ResourceVersion)? ReadWatchLine<T>(ReadOnlySequence<byte> line, Action<Exception> onError)
         where T : IKubernetesObject<V1ObjectMeta>
     {
+        if (line.IsEmpty)
+        {
+            return null;
+        }
+
         try
         {
-            var bytes = Encoding.UTF8.GetBytes(line);
+            ReadOnlySpan<byte> bytes = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
             var (typeName, objectStart, objectLength) = SplitWatchLine(bytes);
-            var body = bytes.AsSpan(objectStart, objectLength);
+            var body = bytes.Slice(objectStart, objectLength);
             if (typeName == "ERROR")
             {
                 var status = objectLength == 0 ? null : OperatorJson.Deserialize<V1Status>(body);

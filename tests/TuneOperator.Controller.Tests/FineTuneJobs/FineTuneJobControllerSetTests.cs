@@ -34,8 +34,7 @@ public sealed class FineTuneJobControllerSetTests
 
     private static async Task<Harness> StartAsync(Action<KubeApiFake>? before = null)
     {
-        var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
-        await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(Runtime.ResourceInformerTests.RepoRoot(), "crds"), Ct);
+        var fake = await CrdFake.StartAsync();
         before?.Invoke(fake);
         var client = fake.CreateClient();
         var options = Options.Create(new OperatorOptions

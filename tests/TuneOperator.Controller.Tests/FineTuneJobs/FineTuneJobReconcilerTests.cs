@@ -32,8 +32,7 @@ public sealed class FineTuneJobReconcilerTests
 
     private static async Task<(KubeApiFake Fake, Kubernetes Client, OperatorHost Host)> StartAsync()
     {
-        var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
-        await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(Runtime.ResourceInformerTests.RepoRoot(), "crds"), Ct);
+        var fake = await CrdFake.StartAsync();
         var client = fake.CreateClient();
         var options = Options.Create(new OperatorOptions
         {

@@ -22,8 +22,7 @@ public sealed class JobLifecycleTests
 
     private static async Task<(KubeApiFake Fake, Kubernetes Client)> StartFakeAsync()
     {
-        var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
-        await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(Runtime.ResourceInformerTests.RepoRoot(), "crds"), Ct);
+        var fake = await CrdFake.StartAsync();
         return (fake, fake.CreateClient());
     }
 

@@ -23,7 +23,7 @@ public sealed class PreemptionCacheLagTests
     [Fact]
     public async Task A_pod_deleted_before_the_job_cache_holds_the_running_status_starts_the_next_attempt()
     {
-        await using var fake = await StartFakeAsync();
+        await using var fake = await CrdFake.StartAsync();
         using var client = fake.CreateClient();
         var (jobs, pods, reconciler) = NewReconciler(client);
         var key = new NamespacedName("default", "queued");
@@ -76,7 +76,7 @@ public sealed class PreemptionCacheLagTests
     [Fact]
     public async Task A_newer_version_in_the_cache_than_the_reconcilers_own_write_is_reconciled_as_cached()
     {
-        await using var fake = await StartFakeAsync();
+        await using var fake = await CrdFake.StartAsync();
         using var client = fake.CreateClient();
         var (jobs, pods, reconciler) = NewReconciler(client);
         var key = new NamespacedName("default", "paused");
@@ -93,13 +93,6 @@ public sealed class PreemptionCacheLagTests
 
         Assert.Null(fake.Get<V1Pod>("default", "tune-paused-1"));
         Assert.Equal(JobPhase.Suspended, fake.Get<FineTuneJob>("default", "paused")!.Status?.Phase);
-    }
-
-    private static async Task<KubeApiFake> StartFakeAsync()
-    {
-        var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
-        await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(Runtime.ResourceInformerTests.RepoRoot(), "crds"), Ct);
-        return fake;
     }
 
     // A reconciler over caches the test feeds by hand (no informers), so it decides when each cache catches up.

@@ -24,8 +24,7 @@ public sealed class NativeOperatorTests
     public async Task The_native_operator_runs_a_job_to_success_stalls_an_invalid_one_leads_and_serves_health_and_metrics()
     {
         var executable = await NativeOperator.PathAsync();
-        await using var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
-        await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(Runtime.ResourceInformerTests.RepoRoot(), "crds"), Ct);
+        await using var fake = await CrdFake.StartAsync();
         using var client = fake.CreateClient();
         var work = Directory.CreateTempSubdirectory("native-operator-");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };

@@ -153,8 +153,7 @@ public sealed class ResourceInformerTests
     [Fact]
     public async Task Custom_resources_are_listed_and_watched_as_typed_objects()
     {
-        await using var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
-        await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(RepoRoot(), "crds"), Ct);
+        await using var fake = await CrdFake.StartAsync();
         using var client = fake.CreateClient();
         var type = new ControllerResourceType(ApiGroup.Group, ApiGroup.Version, FineTuneJob.Plural);
         var informer = new ResourceInformer<FineTuneJob>(new KubernetesListWatchClient<FineTuneJob>(client.Api(), type), "finetunejobs", NullLogger.Instance);

@@ -23,8 +23,7 @@ public sealed class FinishedJobCacheLagTests
     [Fact]
     public async Task A_reconcile_from_a_cache_that_lags_behind_the_final_status_starts_no_new_trainer_session()
     {
-        await using var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
-        await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(Runtime.ResourceInformerTests.RepoRoot(), "crds"), Ct);
+        await using var fake = await CrdFake.StartAsync();
         using var client = fake.CreateClient();
         await using var trainer = await ScriptedTrainer.StartAsync(Ct);
         var metrics = new OperatorMetrics(Prometheus.Metrics.NewCustomRegistry());

@@ -84,8 +84,7 @@ public sealed class TrainerDrivenJobTests
 
     private static async Task<Harness> StartAsync(TimeSpan? statusInterval = null)
     {
-        var fake = await KubeApiFake.StartAsync(cancellationToken: Ct);
-        await fake.LoadCustomResourceDefinitionsAsync(Path.Combine(Runtime.ResourceInformerTests.RepoRoot(), "crds"), Ct);
+        var fake = await CrdFake.StartAsync();
         var harness = new Harness { Fake = fake, Client = fake.CreateClient(), Trainer = await ScriptedTrainer.StartAsync(Ct) };
         await harness.StartOperatorAsync(statusInterval ?? TimeSpan.FromMilliseconds(200));
         return harness;
